@@ -1,0 +1,1 @@
+"""Carriers transmit one rendered fax to one number and say what happened."""

@@ -1,0 +1,47 @@
+"""The carrier protocol: one verb, `transmit`, called in a worker thread.
+
+A carrier never raises for a failed call: every way a call can end is a `CallOutcome`.
+It raises only for its own faults (a missing library, a broken spool file), which the
+pipeline records as a COMERROR attempt and retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from faxgate.domain.statuses import FaxStatus
+
+
+@dataclass(frozen=True)
+class FaxCall:
+    job_id: str
+    recipient_index: int
+    dialled_number: str  # normalised `00…` form
+    document: Path  # multi-page TIFF Class F, 1728 px wide
+    pages: int
+    fine_resolution: bool  # True: 204×196 dpi (HIGH), False: 204×98 dpi (LOW)
+    tsi: str  # our CSID, sent on the line as the TSI
+    attempt: int  # 1 for the first call to this recipient, counting every number tried
+    received_path: Path | None = None  # where the remote's received image is written, if kept
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    status: FaxStatus
+    reason: str  # for a person: what happened on the line
+    pages_sent: int = 0
+    line_seconds: float = 0.0  # simulated or real line time of the call
+    remote_csid: str = ""
+    bit_rate: int | None = None
+    ecm: bool | None = None
+    completion_code: str | None = None  # the carrier's own code, e.g. T30_ERR_OK
+    received_path: Path | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Carrier(Protocol):
+    name: str
+
+    def transmit(self, call: FaxCall) -> CallOutcome: ...

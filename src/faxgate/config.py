@@ -1,0 +1,95 @@
+"""One Settings object, read from FAXGATE_* environment variables and CLI flags.
+
+It is passed explicitly to whatever needs it; nothing reads the environment elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _seconds_list(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in text.split(",") if part.strip())
+
+
+def _str_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./data")
+    db_url: str | None = None  # None: SQLite at <data_dir>/faxgate.db
+    dc: str = "dc1"  # data-center identity, carried in job IDs
+    # intake
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_document_bytes: int = 20 * 1024 * 1024
+    duplicate_window_secs: float = 24 * 3600.0  # 409 window for a repeated customerDefinedId
+    # pipeline
+    workers_in_serve: bool = True
+    channels: int = 4  # concurrent calls per worker process
+    calls_per_destination: int = 1
+    lease_secs: float = 300.0
+    poll_interval_secs: float = 0.5
+    carrier: str = "auto"  # auto | simulator | spandsp
+    sim_delay_secs: float = 0.0  # simulator: real seconds a call takes
+    # retry policy: separate budgets for calls that never connect and sessions that break off
+    retry_no_connect_attempts: int = 5
+    retry_mid_fax_attempts: int = 3
+    retry_backoff_secs: tuple[float, ...] = (15.0, 30.0, 60.0, 120.0)
+    # reports
+    retention_days: float = 30.0
+    purge_interval_secs: float = 3600.0
+    # outbound network guard (documents by reference, push, OAuth2 token URLs)
+    allow_networks: tuple[str, ...] = ()
+    fetch_timeout_secs: float = 30.0
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_max_redirects: int = 5
+    # rendering
+    max_pages: int = 500
+    converter_timeout_secs: float = 120.0
+    render_processes: int = 0  # 0: one per core
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'faxgate.db').resolve()}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"FAXGATE_{f.name.upper()}")
+            if raw is None or f.name == "extra":
+                continue
+            values[f.name] = _convert(f.name, str(f.type), raw)
+        return cls(**values)
+
+
+def _convert(name: str, type_name: str, raw: str) -> Any:
+    try:
+        if type_name.startswith("Path"):
+            return Path(raw)
+        if type_name == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "tuple[float, ...]":
+            return _seconds_list(raw)
+        if type_name == "tuple[str, ...]":
+            return _str_list(raw)
+    except ValueError as exc:
+        raise ValueError(f"FAXGATE_{name.upper()}: {exc}") from exc
+    return raw or None if type_name.endswith("None") else raw

@@ -1,0 +1,22 @@
+"""Fax numbers: validation and the normalised `00…` form used for dialling and reports."""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = re.compile(r"[\s\-/().]")
+_DIGITS = re.compile(r"\d{3,24}")
+
+
+class InvalidNumber(ValueError):
+    pass
+
+
+def normalise(number: str) -> str:
+    """`+49 89 1234567-8900` → `00498912345678900`; raises InvalidNumber when not a number."""
+    compact = _SEPARATORS.sub("", number)
+    if compact.startswith("+"):
+        compact = "00" + compact[1:]
+    if not _DIGITS.fullmatch(compact):
+        raise InvalidNumber(f"not a fax number: {number!r} (digits, spaces, +, -, /, (, ) only)")
+    return compact
