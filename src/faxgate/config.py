@@ -53,6 +53,20 @@ class Settings:
     max_pages: int = 500
     converter_timeout_secs: float = 120.0
     render_processes: int = 0  # 0: one per core
+    # spandsp carrier
+    spandsp_transport: str = "audio"  # audio | t38
+    spandsp_g711: bool = False  # pass the audio through an A-law round trip
+    spandsp_max_line_secs: float = 600.0
+    # status push and report mail
+    push_timeout_secs: float = 10.0
+    push_retry_period_secs: float = 24 * 3600.0
+    push_backoff_secs: tuple[float, ...] = (10.0, 60.0, 300.0, 900.0, 3600.0)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none | starttls | tls
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "faxgate@localhost"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
