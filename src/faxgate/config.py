@@ -37,6 +37,8 @@ class Settings:
     poll_interval_secs: float = 0.5
     carrier: str = "auto"  # auto | simulator | spandsp
     sim_delay_secs: float = 0.0  # simulator: real seconds a call takes
+    default_csid: str = "faxgate"  # TSI when a job names no transportOptions.csid
+    blocklist_file: Path | None = None  # do-not-fax list: one number or prefix a line
     # retry policy: separate budgets for calls that never connect and sessions that break off
     retry_no_connect_attempts: int = 5
     retry_mid_fax_attempts: int = 3
@@ -53,6 +55,8 @@ class Settings:
     max_pages: int = 500
     converter_timeout_secs: float = 120.0
     render_processes: int = 0  # 0: one per core
+    rasteriser: str = "auto"  # auto (Ghostscript if installed) | ghostscript | pdfium
+    fax_compression: str = "g4"  # g4 | g3 (the spooled TIFF-F)
     # spandsp carrier
     spandsp_transport: str = "audio"  # audio | t38
     spandsp_g711: bool = False  # pass the audio through an A-law round trip

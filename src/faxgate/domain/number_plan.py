@@ -60,8 +60,13 @@ def _fixed(code: str, status: FaxStatus, description: str) -> PlanEntry:
 
 
 PLAN: tuple[PlanEntry, ...] = (
-    PlanEntry("00", Line.FAX_MACHINE, FaxStatus.OK, "a fax machine that receives every page",
-              "FAXGATE TEST 00"),
+    PlanEntry(
+        "00",
+        Line.FAX_MACHINE,
+        FaxStatus.OK,
+        "a fax machine that receives every page",
+        "FAXGATE TEST 00",
+    ),
     PlanEntry("01", Line.BUSY, FaxStatus.BUSY, "always busy (redialled, then BUSY)"),
     PlanEntry("02", Line.NO_ANSWER, FaxStatus.RING_TO, "rings, nobody answers"),
     PlanEntry("03", Line.VOICE, FaxStatus.NOFAX, "a person answers"),
@@ -69,11 +74,23 @@ PLAN: tuple[PlanEntry, ...] = (
     PlanEntry("05", Line.MODEM, FaxStatus.NOFAX_TO, "a data modem answers: no fax signal"),
     _fixed("06", FaxStatus.NO_TRAIN, "training fails on every speed"),
     _fixed("07", FaxStatus.PAGE_SEND_ERR, "the first page cannot be delivered"),
-    PlanEntry("08", Line.HANG_UP_AFTER_PAGE, FaxStatus.REM_DIS, "remote hangs up after page 1",
-              "FAXGATE TEST 08", 1),
+    PlanEntry(
+        "08",
+        Line.HANG_UP_AFTER_PAGE,
+        FaxStatus.REM_DIS,
+        "remote hangs up after page 1",
+        "FAXGATE TEST 08",
+        1,
+    ),
     _fixed("09", FaxStatus.NO_REMOTEINFO, "remote hangs up before the mode is negotiated"),
-    PlanEntry("10", Line.NOISY, FaxStatus.BAD_LINES, "a line too noisy to carry the fax",
-              "FAXGATE TEST 10", 30),
+    PlanEntry(
+        "10",
+        Line.NOISY,
+        FaxStatus.BAD_LINES,
+        "a line too noisy to carry the fax",
+        "FAXGATE TEST 10",
+        30,
+    ),
     _fixed("11", FaxStatus.FANS_GF, "protocol errors of the remote during negotiation"),
     _fixed("12", FaxStatus.DIAL_GF, "connection set-up fails"),
     _fixed("13", FaxStatus.EOD_FAILED, "no end-of-document confirmation"),
@@ -89,33 +106,57 @@ PLAN: tuple[PlanEntry, ...] = (
     _fixed("23", FaxStatus.BLACKLIST, "ends as if on the Robinson/deny list"),
     _fixed("24", FaxStatus.PBLACKLIST, "ends as if on the sender's own block list"),
     _fixed("25", FaxStatus.COMERROR, "a communication error"),
-    PlanEntry("30", Line.BUSY_THEN_ANSWER, FaxStatus.OK, "busy twice, then OK",
-              "FAXGATE TEST 30", 2),
-    PlanEntry("40", Line.HANG_UP_AFTER_PAGE, FaxStatus.REM_DIS,
-              "remote hangs up after page N (+99940N, default 1)", "FAXGATE TEST 40", 1),
-    PlanEntry("50", Line.FAIL_ON_PAGE, FaxStatus.PAGE_SEND_ERR,
-              "page N fails (+99950N, default 1)", "FAXGATE TEST 50", 1),
-    PlanEntry("60", Line.STANDARD_ONLY, FaxStatus.OK,
-              "a machine that accepts only standard resolution", "FAXGATE TEST 60"),
-    PlanEntry("61", Line.NO_ECM, FaxStatus.OK, "a machine without error correction",
-              "FAXGATE TEST 61"),
-    PlanEntry("70", Line.NOISY, FaxStatus.OK,
-              "white noise at -NN dBm0 (+99970NN, default 50: ECM recovers)",
-              "FAXGATE TEST 70", 50),
+    PlanEntry(
+        "30", Line.BUSY_THEN_ANSWER, FaxStatus.OK, "busy twice, then OK", "FAXGATE TEST 30", 2
+    ),
+    PlanEntry(
+        "40",
+        Line.HANG_UP_AFTER_PAGE,
+        FaxStatus.REM_DIS,
+        "remote hangs up after page N (+99940N, default 1)",
+        "FAXGATE TEST 40",
+        1,
+    ),
+    PlanEntry(
+        "50",
+        Line.FAIL_ON_PAGE,
+        FaxStatus.PAGE_SEND_ERR,
+        "page N fails (+99950N, default 1)",
+        "FAXGATE TEST 50",
+        1,
+    ),
+    PlanEntry(
+        "60",
+        Line.STANDARD_ONLY,
+        FaxStatus.OK,
+        "a machine that accepts only standard resolution",
+        "FAXGATE TEST 60",
+    ),
+    PlanEntry(
+        "61", Line.NO_ECM, FaxStatus.OK, "a machine without error correction", "FAXGATE TEST 61"
+    ),
+    PlanEntry(
+        "70",
+        Line.NOISY,
+        FaxStatus.OK,
+        "white noise at -NN dBm0 (+99970NN, default 50: ECM recovers)",
+        "FAXGATE TEST 70",
+        50,
+    ),
 )
 
 _BY_CODE = {entry.code: entry for entry in PLAN}
-_ORDINARY = PlanEntry("", Line.FAX_MACHINE, FaxStatus.OK, "an ordinary fax machine",
-                      DEFAULT_REMOTE_CSID)
-_UNASSIGNED_TEST = PlanEntry("", Line.FIXED, FaxStatus.DIAL_NC,
-                             "an unassigned test number")
+_ORDINARY = PlanEntry(
+    "", Line.FAX_MACHINE, FaxStatus.OK, "an ordinary fax machine", DEFAULT_REMOTE_CSID
+)
+_UNASSIGNED_TEST = PlanEntry("", Line.FIXED, FaxStatus.DIAL_NC, "an unassigned test number")
 
 
 def lookup(normalised_number: str) -> Destination:
     """The destination a normalised (`00…`) number reaches."""
     if not normalised_number.startswith(TEST_PREFIX):
         return Destination(_ORDINARY, None)
-    rest = normalised_number[len(TEST_PREFIX):]
+    rest = normalised_number[len(TEST_PREFIX) :]
     entry = _BY_CODE.get(rest[:2])
     if entry is None:
         return Destination(_UNASSIGNED_TEST, None)

@@ -1,0 +1,1 @@
+"""The HTTP surface: routes, authentication, wire models and error mapping."""

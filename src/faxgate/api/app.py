@@ -1,0 +1,53 @@
+"""The ASGI application, assembled in one visible place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from faxgate.api.context import ApiContext
+from faxgate.api.errors import EXCEPTION_HANDLERS
+from faxgate.api.fax4a import fax4a_routes
+from faxgate.api.middleware import AccessLog, TolerantPaths
+from faxgate.api.openapi import build_openapi
+from faxgate.api.operator import operator_routes
+
+Lifecycle = Callable[[], Awaitable[None]]
+
+
+def create_app(
+    ctx: ApiContext, on_start: Lifecycle | None = None, on_stop: Lifecycle | None = None
+) -> Starlette:
+    openapi = build_openapi()
+
+    async def openapi_json(_request: Request) -> JSONResponse:
+        return JSONResponse(openapi)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if on_start:
+            await on_start()
+        try:
+            yield
+        finally:
+            if on_stop:
+                await on_stop()
+
+    app = Starlette(
+        routes=[
+            Mount("/rest/v1", routes=fax4a_routes()),
+            Mount("/faxgate/v1", routes=operator_routes()),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ],
+        middleware=[Middleware(TolerantPaths), Middleware(AccessLog)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    return app

@@ -1,0 +1,60 @@
+"""HTTP Basic authentication as the Fax4A SDKs send it (spec §2.1).
+
+The Python SDK encodes with the URL-safe alphabet and may drop padding, so both alphabets
+are accepted. No usable header → 400; wrong credentials or a foreign custNr → 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from faxgate.service.auth import CredentialCache, Identity
+from faxgate.service.errors import AuthenticationFailed, AuthorizationMissing
+from faxgate.store.accounts import get_login
+from faxgate.store.db import Database
+
+
+def parse_basic(header: str | None) -> tuple[str, str]:
+    if not header:
+        raise AuthorizationMissing("no Authorization header (HTTP Basic is required)")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
+        raise AuthorizationMissing("the Authorization header must use HTTP Basic")
+    token = token.strip().replace("-", "+").replace("_", "/")
+    token += "=" * (-len(token) % 4)
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthorizationMissing("the Basic credentials are not valid base64") from None
+    login, sep, password = decoded.partition(":")
+    if not sep:
+        raise AuthorizationMissing("the Basic credentials must be 'login:password'")
+    return login, password
+
+
+async def authenticate(
+    request: Request, db: Database, cache: CredentialCache, cust_nr: str
+) -> Identity:
+    identity = await authenticate_login(request, db, cache)
+    if identity.cust_nr != cust_nr:
+        raise AuthenticationFailed(
+            f"login {identity.login!r} does not belong to customer {cust_nr!r}"
+        )
+    return identity
+
+
+async def authenticate_login(request: Request, db: Database, cache: CredentialCache) -> Identity:
+    login, password = parse_basic(request.headers.get("authorization"))
+    identity = cache.lookup(login, password)
+    if identity is None:
+        async with db.reader.connect() as conn:
+            row = await get_login(conn, login)
+        # argon2 takes tens of milliseconds: keep it off the event loop.
+        identity = await anyio.to_thread.run_sync(cache.verify, row, password) if row else None
+    if identity is None:
+        raise AuthenticationFailed("bad login or password")
+    return identity

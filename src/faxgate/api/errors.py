@@ -1,0 +1,85 @@
+"""Maps service errors to the Fax4A status codes, with a short JSON body naming the fault.
+
+Routes never build error bodies. The SDKs ignore error bodies, so the body is for people;
+404 on a single report stays empty (spec §11.5 item 10).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from faxgate.service.errors import (
+    AuthenticationFailed,
+    AuthorizationMissing,
+    DuplicateJob,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    WrongDataCenter,
+)
+
+log = structlog.get_logger("faxgate.api")
+
+
+def _body(status: int, field: str | None, error: str) -> JSONResponse:
+    return JSONResponse({"status": status, "field": field, "error": error}, status_code=status)
+
+
+def location(loc: tuple[int | str, ...]) -> str:
+    """('recipients', 0, 'number') → 'recipients[0].number'."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def validation_error(exc: ValidationError) -> JSONResponse:
+    first: Any = exc.errors()[0]
+    field = location(tuple(first["loc"])) or None
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "is required"
+    elif first["type"] == "json_invalid":
+        field, message = None, f"malformed JSON: {first['ctx'].get('error', message)}"
+    elif first["type"] in {"model_type", "model_attributes_type"}:
+        message = "must be a JSON object"
+    return _body(400, field, message)
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ValidationError):
+        return validation_error(exc)
+    if isinstance(exc, PayloadTooLarge):
+        return _body(413, exc.field or None, exc.fault)
+    if isinstance(exc, InvalidRequest):
+        return _body(400, exc.field or None, exc.fault)
+    if isinstance(exc, AuthorizationMissing):
+        return _body(400, "Authorization", str(exc))
+    if isinstance(exc, AuthenticationFailed):
+        return _body(401, "Authorization", str(exc))
+    if isinstance(exc, NotFound):
+        return Response(status_code=404)
+    if isinstance(exc, DuplicateJob):
+        response = _body(409, "reference.customerDefinedId", str(exc))
+        response.headers["X-Faxgate-Existing-Job"] = exc.existing_job_id
+        return response
+    if isinstance(exc, WrongDataCenter):
+        return _body(400, None, str(exc))
+    log.exception("unhandled", path=request.url.path)
+    return _body(500, None, "internal error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationError: handle,
+    InvalidRequest: handle,
+    AuthorizationMissing: handle,
+    AuthenticationFailed: handle,
+    NotFound: handle,
+    DuplicateJob: handle,
+    WrongDataCenter: handle,
+}

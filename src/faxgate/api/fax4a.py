@@ -1,0 +1,111 @@
+"""The six Fax4A endpoints under /rest/v1 (spec §3). Handlers stay thin:
+authenticate → parse → one service call → serialise."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import anyio.to_thread
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from faxgate.api.auth import authenticate
+from faxgate.api.context import context, read_body
+from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest
+from faxgate.api.wire_out import deletion_json, report_json
+from faxgate.service import reports
+from faxgate.service.auth import Identity
+from faxgate.service.errors import InvalidRequest
+from faxgate.service.submit import Submitter, build_job, store_job
+
+log = structlog.get_logger("faxgate.api")
+_INLINE_BODY = 256 * 1024  # larger bodies are decoded and checked in a thread
+
+
+async def _identify(request: Request) -> Identity:
+    ctx = context(request)
+    return await authenticate(request, ctx.db, ctx.credentials, request.path_params["custNr"])
+
+
+async def send_job(request: Request) -> JSONResponse:
+    ctx = context(request)
+    who = await _identify(request)
+    body = await read_body(request, ctx.settings.max_body_bytes)
+    if not body.strip():
+        raise InvalidRequest("body", "a FaxJobRequest JSON object is required")
+    fax_request = FaxJobRequest.model_validate_json(body)
+    submitter = Submitter(who.login, who.cust_nr)
+    now = datetime.now(UTC)
+    if len(body) > _INLINE_BODY:
+        job = await anyio.to_thread.run_sync(
+            build_job, fax_request, body, submitter, ctx.settings, now
+        )
+    else:
+        job = build_job(fax_request, body, submitter, ctx.settings, now)
+    await store_job(ctx.db, job, ctx.settings)
+    log.info(
+        "job accepted",
+        job_id=job.job_id,
+        login=who.login,
+        recipients=len(job.recipients),
+        documents=len(job.documents),
+    )
+    return JSONResponse({"jobId": job.job_id}, status_code=201)
+
+
+def _scope(request: Request, who: Identity) -> reports.Scope:
+    return reports.Scope(who.login, data_dir=context(request).settings.data_dir)
+
+
+async def get_report(request: Request) -> JSONResponse:
+    who = await _identify(request)
+    report = await reports.get_report(
+        context(request).db, _scope(request, who), request.path_params["jobId"]
+    )
+    return JSONResponse(report_json(report))
+
+
+async def list_reports(request: Request) -> JSONResponse:
+    who = await _identify(request)
+    found = await reports.oldest_completed(context(request).db, _scope(request, who))
+    return JSONResponse({"reports": [report_json(r) for r in found]})
+
+
+async def delete_report(request: Request) -> JSONResponse:
+    who = await _identify(request)
+    deletion = await reports.delete_one(
+        context(request).db, _scope(request, who), request.path_params["jobId"]
+    )
+    return JSONResponse(deletion_json(deletion))
+
+
+async def delete_oldest(request: Request) -> JSONResponse:
+    who = await _identify(request)
+    deleted = await reports.delete_oldest(context(request).db, _scope(request, who))
+    log.info("reports deleted", login=who.login, count=len(deleted))
+    return JSONResponse({"reports": [deletion_json(d) for d in deleted]})
+
+
+async def bulk(request: Request) -> JSONResponse:
+    ctx = context(request)
+    who = await _identify(request)
+    body = await read_body(request, ctx.settings.max_body_bytes)
+    bulk_request = BulkRequest.model_validate_json(body or b"null")
+    if bulk_request.action is BulkAction.GET:
+        found = await reports.bulk_get(ctx.db, _scope(request, who), bulk_request.job_ids)
+        return JSONResponse({"reports": [report_json(r) for r in found]})
+    deletions = await reports.bulk_delete(ctx.db, _scope(request, who), bulk_request.job_ids)
+    return JSONResponse({"reports": [deletion_json(d) for d in deletions]})
+
+
+def fax4a_routes() -> list[BaseRoute]:
+    return [
+        Route("/{custNr}/fax", send_job, methods=["POST"]),
+        Route("/{custNr}/fax/reports", list_reports, methods=["GET"]),
+        Route("/{custNr}/fax/reports", delete_oldest, methods=["DELETE"]),
+        Route("/{custNr}/fax/reports", bulk, methods=["POST"]),
+        Route("/{custNr}/fax/reports/{jobId}", get_report, methods=["GET"]),
+        Route("/{custNr}/fax/reports/{jobId}", delete_report, methods=["DELETE"]),
+    ]

@@ -1,0 +1,139 @@
+"""The OpenAPI document, built from the same pydantic models that parse and shape the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from faxgate import __version__
+from faxgate.api import wire_in, wire_out
+
+_MODELS: list[type[BaseModel]] = [
+    wire_in.FaxJobRequest,
+    wire_in.BulkRequest,
+    wire_out.JobIdOut,
+    wire_out.FaxReportOut,
+    wire_out.FaxReportListOut,
+    wire_out.JobDeleteOut,
+    wire_out.JobDeleteListOut,
+    wire_out.ErrorOut,
+]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Authorization missing, or the request names a field and its fault",
+        401: "Bad credentials, or a custNr the login does not belong to",
+        404: "No report for this jobId (empty body)",
+        409: "Duplicate job: the same customerDefinedId within the duplicate window",
+        413: "Body over the configured limit",
+    }
+    return {str(c): _json(wire_out.ErrorOut, text[c]) for c in codes}
+
+
+def build_openapi() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [
+            (m, "validation" if m.__module__.endswith("wire_in") else "serialization")
+            for m in _MODELS
+        ],
+        ref_template="#/components/schemas/{model}",
+    )
+    cust = {"name": "custNr", "in": "path", "required": True, "schema": {"type": "string"}}
+    job = {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}
+    reports_path = "/rest/v1/{custNr}/fax/reports"
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "faxgate (Retarus Fax4A REST API v1)", "version": __version__},
+        "components": {
+            "schemas": defs["$defs"],
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        },
+        "security": [{"basic": []}],
+        "paths": {
+            "/rest/v1/{custNr}/fax": {
+                "post": {
+                    "operationId": "sendJobRequest",
+                    "parameters": [cust],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(wire_in.FaxJobRequest)}},
+                    },
+                    "responses": {
+                        "201": _json(wire_out.JobIdOut, "Job accepted and committed"),
+                        **_errors(400, 401, 409, 413),
+                    },
+                }
+            },
+            reports_path: {
+                "get": {
+                    "operationId": "getAllStatusReports",
+                    "parameters": [cust],
+                    "responses": {
+                        "200": _json(wire_out.FaxReportListOut, "Oldest 1000 completed reports"),
+                        **_errors(400, 401),
+                    },
+                },
+                "delete": {
+                    "operationId": "deleteAllStatusReports",
+                    "parameters": [cust],
+                    "responses": {
+                        "200": _json(wire_out.JobDeleteListOut, "Oldest 1000 completed, deleted"),
+                        **_errors(400, 401),
+                    },
+                },
+                "post": {
+                    "operationId": "bulkStatusReports",
+                    "parameters": [cust],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref(wire_in.BulkRequest)}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "GET: found reports; DELETE: one item per jobId",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "oneOf": [
+                                            _ref(wire_out.FaxReportListOut),
+                                            _ref(wire_out.JobDeleteListOut),
+                                        ]
+                                    }
+                                }
+                            },
+                        },
+                        **_errors(400, 401),
+                    },
+                },
+            },
+            reports_path + "/{jobId}": {
+                "get": {
+                    "operationId": "getStatusReport",
+                    "parameters": [cust, job],
+                    "responses": {
+                        "200": _json(wire_out.FaxReportOut, "The report, pending or complete"),
+                        **_errors(400, 401, 404),
+                    },
+                },
+                "delete": {
+                    "operationId": "deleteStatusReport",
+                    "parameters": [cust, job],
+                    "responses": {
+                        "200": _json(wire_out.JobDeleteOut, "Deleted"),
+                        **_errors(400, 401, 404),
+                    },
+                },
+            },
+        },
+    }

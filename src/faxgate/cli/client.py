@@ -1,0 +1,150 @@
+"""`faxgate send` and `faxgate reports`: clients of the HTTP API, as an integrator uses it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+
+def api_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option(
+                "--url",
+                envvar="FAXGATE_URL",
+                default="http://127.0.0.1:8080",
+                show_default=True,
+                help="Base URL of the service.",
+            ),
+            click.option(
+                "--cust-nr", envvar="FAXGATE_CUST_NR", default="99999TE", show_default=True
+            ),
+            click.option("--login", envvar="FAXGATE_LOGIN", default="demo", show_default=True),
+            click.option(
+                "--password", envvar="FAXGATE_PASSWORD", required=True, help="Or FAXGATE_PASSWORD."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _client(url: str, login: str, password: str) -> httpx.Client:
+    return httpx.Client(base_url=url.rstrip("/") + "/rest/v1", auth=(login, password), timeout=30)
+
+
+def _check(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        detail = response.text.strip() or response.reason_phrase
+        raise click.ClickException(f"HTTP {response.status_code}: {detail}")
+    return response.json()
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--to", "numbers", multiple=True, required=True, help="Recipient number (repeat).")
+@click.option("--resolution", type=click.Choice(["HIGH", "LOW"], case_sensitive=False))
+@click.option("--header", help="Header line with control codes (spec §5.7).")
+@click.option("--csid", help="Sender CSID (at most 20 characters).")
+@click.option("--no-wait", is_flag=True, help="Print the job ID and return at once.")
+@api_options
+def send(
+    files: tuple[Path, ...],
+    numbers: tuple[str, ...],
+    resolution: str | None,
+    header: str | None,
+    csid: str | None,
+    no_wait: bool,
+    url: str,
+    cust_nr: str,
+    login: str,
+    password: str,
+) -> None:
+    """Send FILES as one fax job and follow it until every recipient is final."""
+    job: dict[str, Any] = {
+        "recipients": [{"number": n} for n in numbers],
+        "documents": [
+            {"name": f.name, "data": base64.b64encode(f.read_bytes()).decode()} for f in files
+        ],
+    }
+    rendering = {k: v for k, v in {"resolution": resolution, "header": header}.items() if v}
+    if rendering:
+        job["renderingOptions"] = rendering
+    if csid:
+        job["transportOptions"] = {"csid": csid}
+    with _client(url, login, password) as client:
+        job_id = _check(client.post(f"/{cust_nr}/fax", json=job))["jobId"]
+        click.echo(f"job {job_id} accepted")
+        if no_wait:
+            return
+        seen: dict[int, str] = {}
+        while True:
+            report = _check(client.get(f"/{cust_nr}/fax/reports/{job_id}"))
+            for i, r in enumerate(report["recipientStatus"]):
+                line = f"{r['status']} {r['reason']}"
+                if seen.get(i) != line:
+                    seen[i] = line
+                    click.echo(f"  {r['number']}: {line}")
+            if all(r["status"] != "PENDING" for r in report["recipientStatus"]):
+                break
+            time.sleep(0.5)
+    ok = all(r["status"] == "OK" for r in report["recipientStatus"])
+    click.echo(f"job {job_id}: {'OK' if ok else 'failed'}, {report['pages']} page(s)")
+    if not ok:
+        raise SystemExit(1)
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """Read and delete status reports through the API."""
+
+
+@reports_group.command("list")
+@api_options
+def reports_list(url: str, cust_nr: str, login: str, password: str) -> None:
+    """The oldest 1000 completed reports, one line each."""
+    with _client(url, login, password) as client:
+        for report in _check(client.get(f"/{cust_nr}/fax/reports"))["reports"]:
+            statuses = ",".join(r["status"] for r in report["recipientStatus"])
+            click.echo(f"{report['jobId']}\t{report['pages']}\t{statuses}")
+
+
+@reports_group.command("get")
+@click.argument("job_id")
+@api_options
+def reports_get(job_id: str, url: str, cust_nr: str, login: str, password: str) -> None:
+    """One report as JSON (pending ones too)."""
+    with _client(url, login, password) as client:
+        response = client.get(f"/{cust_nr}/fax/reports/{job_id}")
+        if response.status_code == 404:
+            raise click.ClickException(f"no report for {job_id}")
+        click.echo(json.dumps(_check(response), indent=2))
+
+
+@reports_group.command("delete")
+@click.argument("job_ids", nargs=-1)
+@click.option("--oldest", is_flag=True, help="Delete the oldest 1000 completed reports.")
+@api_options
+def reports_delete(
+    job_ids: tuple[str, ...], oldest: bool, url: str, cust_nr: str, login: str, password: str
+) -> None:
+    """Delete the given reports, or with --oldest the oldest 1000 completed ones."""
+    if oldest == bool(job_ids):
+        raise click.UsageError("give job IDs or --oldest, not both")
+    with _client(url, login, password) as client:
+        if oldest:
+            body = _check(client.delete(f"/{cust_nr}/fax/reports"))
+        else:
+            body = _check(
+                client.post(
+                    f"/{cust_nr}/fax/reports", json={"action": "DELETE", "jobIds": list(job_ids)}
+                )
+            )
+    for item in body["reports"]:
+        click.echo(f"{item['jobId']}\t{'deleted' if item['deleted'] else item.get('reason')}")

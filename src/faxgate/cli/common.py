@@ -1,0 +1,46 @@
+"""Options shared by the commands, and running a coroutine against the database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from faxgate.config import Settings
+from faxgate.store.db import Database, migrate, open_database
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(func: F) -> F:
+    func = click.option(
+        "--db", "db_url", envvar="FAXGATE_DB_URL", help="Database URL (default: SQLite)."
+    )(func)
+    func = click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="FAXGATE_DATA_DIR",
+        help="Data directory (default ./data).",
+    )(func)
+    return func
+
+
+def settings_from(data_dir: Path | None, db_url: str | None, **more: Any) -> Settings:
+    return Settings.from_env().with_overrides(data_dir=data_dir, db_url=db_url, **more)
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = open_database(settings.database_url)
+        try:
+            await migrate(db)
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())

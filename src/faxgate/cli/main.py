@@ -1,0 +1,170 @@
+"""faxgate serve | worker | accounts | numbers | send | reports | render."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import signal
+from pathlib import Path
+
+import click
+import uvicorn
+
+from faxgate import logs
+from faxgate.cli.client import reports_group, send
+from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.domain.number_plan import PLAN
+from faxgate.render.command import render_command
+from faxgate.runtime import build_app, open_runtime
+from faxgate.service import accounts
+from faxgate.service.accounts import DemoAccount
+
+
+@click.group()
+@click.version_option(package_name="faxgate")
+def main() -> None:
+    """faxgate: a self-hostable fax service speaking the Retarus Fax4A REST API v1."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _print_demo(demo: DemoAccount, host: str, port: int) -> None:
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"\nCreated a demo account (first start, empty database):\n"
+        f"  custNr {demo.cust_nr}   login {demo.login}   password {demo.password}\n\n"
+        f"Send a fax to the test number +99900:\n"
+        f"  curl -s -u {demo.login}:{demo.password} -H 'Content-Type: application/json' \\\n"
+        f"    {url}/rest/v1/{demo.cust_nr}/fax \\\n"
+        f'    -d \'{{"recipients":[{{"number":"+99900"}}],'
+        f'"documents":[{{"name":"hello.txt","data":"SGVsbG8sIGZheCE="}}]}}\'\n'
+        f"Read the reports:\n"
+        f"  curl -s -u {demo.login}:{demo.password} {url}/rest/v1/{demo.cust_nr}/fax/reports\n",
+        err=True,
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--dc", default=None, help="Data-center identity carried in job IDs (e.g. de1).")
+@click.option("--no-workers", is_flag=True, help="Serve the API only; run `faxgate worker` apart.")
+@store_options
+def serve(
+    host: str,
+    port: int,
+    dc: str | None,
+    no_workers: bool,
+    data_dir: Path | None,
+    db_url: str | None,
+) -> None:
+    """Run the HTTP API, with the fax workers in the same process by default."""
+    logs.configure()
+    settings = settings_from(data_dir, db_url, dc=dc)
+    demo = None
+    if _is_loopback(host):
+        demo = with_database(settings, accounts.create_demo_if_empty)
+
+    async def run() -> None:
+        runtime = await open_runtime(settings)
+        click.echo(
+            f"faxgate on http://{host}:{port} (dc {settings.dc}, carrier {runtime.carrier.name}, "
+            f"database {runtime.db.reader.dialect.name})",
+            err=True,
+        )
+        if demo:
+            _print_demo(demo, host, port)
+        app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
+        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(run())
+
+
+@main.command()
+@store_options
+def worker(data_dir: Path | None, db_url: str | None) -> None:
+    """Run fax workers only (several may share one PostgreSQL database)."""
+    logs.configure()
+    settings = settings_from(data_dir, db_url)
+
+    async def run() -> None:
+        runtime = await open_runtime(settings)
+        click.echo(f"faxgate worker (carrier {runtime.carrier.name})", err=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start_workers()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@main.group("accounts")
+def accounts_group() -> None:
+    """Customer numbers and their logins."""
+
+
+@accounts_group.command("add")
+@click.option("--cust-nr", required=True, help="Customer number, e.g. 99999TE.")
+@click.option("--login", required=True, help="Login ID (the Basic-auth user).")
+@click.option("--password", required=True, help="Password (stored as an argon2 hash).")
+@store_options
+def accounts_add(
+    cust_nr: str, login: str, password: str, data_dir: Path | None, db_url: str | None
+) -> None:
+    """Create a login (and its account if new); an existing login gets the new password."""
+    settings = settings_from(data_dir, db_url)
+    try:
+        with_database(settings, lambda db: accounts.add_login(db, cust_nr, login, password))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"login {login} of customer {cust_nr} is ready")
+
+
+@accounts_group.command("list")
+@store_options
+def accounts_list(data_dir: Path | None, db_url: str | None) -> None:
+    """Every login with its customer number."""
+    settings = settings_from(data_dir, db_url)
+    for row in with_database(settings, accounts.list_logins):
+        click.echo(f"{row.cust_nr}\t{row.login}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def numbers(as_json: bool) -> None:
+    """The test number plan: +999 numbers and what they do."""
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"number": e.number, "status": e.status.value, "description": e.description}
+                    for e in PLAN
+                ],
+                indent=2,
+            )
+        )
+        return
+    click.echo("Every other number reaches a fax machine that answers OK.\n")
+    for entry in PLAN:
+        click.echo(f"{entry.number:<10} {entry.status.value:<17} {entry.description}")
+
+
+main.add_command(send)
+main.add_command(reports_group)
+main.add_command(render_command, "render")

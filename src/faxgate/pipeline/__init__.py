@@ -1,0 +1,1 @@
+"""The worker: claim a due recipient, render, transmit, record, retry or finish."""

@@ -1,0 +1,102 @@
+"""The render step of the pipeline: from a stored job to the recipient's fax TIFF.
+
+The TIFF is spooled under the data directory and reused when the same recipient is
+redialled, so a retry sends exactly the pages of the first attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from PIL import Image
+
+from faxgate.config import Settings
+from faxgate.pipeline import files
+from faxgate.render import (
+    DEFAULT_COVER_HTML,
+    OverlaySpec,
+    Renderer,
+    RenderJob,
+    RenderRecipient,
+    SourceDocument,
+)
+from faxgate.store.db import Database
+from faxgate.store.queue import Claim
+from faxgate.store.work import JobWork, find_template
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: Path
+    pages: int
+    fine: bool
+    csid: str
+
+
+def _count_pages(path: Path) -> int:
+    with Image.open(path) as image:
+        return int(getattr(image, "n_frames", 1))
+
+
+class RenderStep:
+    def __init__(self, settings: Settings, db: Database, renderer: Renderer) -> None:
+        self.settings = settings
+        self.db = db
+        self.renderer = renderer
+
+    async def render(self, work: JobWork, claim: Claim) -> Rendered:
+        rendering: dict[str, Any] = work.options.get("renderingOptions") or {}
+        transport: dict[str, Any] = work.options.get("transportOptions") or {}
+        fine = rendering.get("resolution", "HIGH") != "LOW"
+        csid = transport.get("csid") or self.settings.default_csid
+        out = files.spool_file(self.settings.data_dir, work.job_id, claim.idx)
+        if out.exists():
+            pages = await anyio.to_thread.run_sync(_count_pages, out)
+            return Rendered(out, pages, fine, csid)
+        job = await self._render_job(work, rendering, fine, csid)
+        recipient = RenderRecipient(
+            index=claim.idx,
+            number=claim.number,
+            normalised_number=claim.numbers[0],
+            properties=claim.properties,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pages = await self.renderer.render(
+            job, recipient, files.cache_dir(self.settings.data_dir, work.job_id), out
+        )
+        return Rendered(out, pages, fine, csid)
+
+    async def _render_job(
+        self, work: JobWork, rendering: dict[str, Any], fine: bool, csid: str
+    ) -> RenderJob:
+        cover_name = rendering.get("coverpageTemplate")
+        overlay_options = rendering.get("overlay")
+        cover_html: str | None = None
+        overlay: OverlaySpec | None = None
+        async with self.db.reader.connect() as conn:
+            if cover_name:
+                stored = await find_template(conn, work.cust_nr, "cover", cover_name)
+                cover_html = stored.decode("utf-8") if stored else DEFAULT_COVER_HTML
+            if overlay_options and overlay_options.get("mode") != "NO_OVERLAY":
+                content = await find_template(
+                    conn, work.cust_nr, "overlay", overlay_options.get("name")
+                )
+                if content is not None:
+                    overlay = OverlaySpec(content, overlay_options["mode"])
+        return RenderJob(
+            job_id=work.job_id,
+            documents=tuple(
+                SourceDocument(d.name, d.content, d.reference, d.charset) for d in work.documents
+            ),
+            paper=rendering.get("paperFormat", "A4"),
+            fine=fine,
+            header=rendering.get("header"),
+            csid=csid,
+            cover_html=cover_html,
+            overlay=overlay,
+            submitted_at=datetime.fromtimestamp(work.created_at, UTC),
+        )

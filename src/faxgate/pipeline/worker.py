@@ -1,0 +1,201 @@
+"""The worker: `channels` concurrent loops that each claim a due recipient and see it
+through one call. Rendering runs in the renderer's process pool, calls in threads; the
+event loop only waits, so the API in the same process stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import anyio.to_thread
+import structlog
+
+from faxgate.carriers.base import CallOutcome, Carrier, FaxCall
+from faxgate.config import Settings
+from faxgate.domain.retry import RetryPolicy
+from faxgate.domain.statuses import FaxStatus
+from faxgate.pipeline import files
+from faxgate.pipeline.render_step import RenderStep
+from faxgate.pipeline.steps import after_call, call_record, final_without_call
+from faxgate.render import RenderFailure
+from faxgate.store import queue
+from faxgate.store.db import Database
+from faxgate.store.queue import CallRecord, Claim, NextStep
+from faxgate.store.work import load_job_work
+
+log = structlog.get_logger("faxgate.pipeline")
+JobCompleted = Callable[[str], Awaitable[None]]
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        carrier: Carrier,
+        render: RenderStep,
+        on_job_completed: JobCompleted | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.carrier = carrier
+        self.render = render
+        self.worker_id = new_worker_id()
+        self.policy = RetryPolicy(
+            settings.retry_no_connect_attempts,
+            settings.retry_mid_fax_attempts,
+            settings.retry_backoff_secs,
+        )
+        self._on_job_completed = on_job_completed
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._tasks = [
+            asyncio.create_task(self._channel(n), name=f"channel-{n}")
+            for n in range(self.settings.channels)
+        ]
+        log.info(
+            "worker started",
+            worker=self.worker_id,
+            channels=self.settings.channels,
+            carrier=self.carrier.name,
+        )
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _channel(self, _n: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                worked = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A database outage must not kill the channel: log, wait, try again.
+                log.exception("channel error", worker=self.worker_id)
+                worked = False
+            if not worked:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.settings.poll_interval_secs)
+
+    async def run_once(self) -> bool:
+        """Claim and process one due recipient; False when nothing was due."""
+        now = time.time()
+        async with self.db.writer.begin() as conn:
+            claim = await queue.claim(
+                conn,
+                self.worker_id,
+                now,
+                self.settings.lease_secs,
+                self.settings.calls_per_destination,
+            )
+        if claim is None:
+            return False
+        renewer = asyncio.create_task(self._keep_lease(claim))
+        try:
+            await self._process(claim)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                async with self.db.writer.begin() as conn:
+                    await queue.release(conn, claim, self.worker_id)
+            raise
+        finally:
+            renewer.cancel()
+        return True
+
+    async def _keep_lease(self, claim: Claim) -> None:
+        interval = self.settings.lease_secs / 3
+        while True:
+            await asyncio.sleep(interval)
+            async with self.db.writer.begin() as conn:
+                until = time.time() + self.settings.lease_secs
+                if not await queue.renew(conn, claim, self.worker_id, until):
+                    return
+
+    async def _process(self, claim: Claim) -> None:
+        async with self.db.reader.connect() as conn:
+            work = await load_job_work(conn, claim.job_id)
+        if work is None:
+            return  # the report was deleted while pending: nothing left to send
+        now = time.time()
+        if now >= claim.valid_end:
+            await self._finish(
+                claim,
+                None,
+                final_without_call(
+                    claim,
+                    FaxStatus.CANCELLED,
+                    "JOB_EXPIRED: the validity window (meta.jobValid.end) ended before the fax "
+                    "could be sent",
+                ),
+            )
+            return
+        try:
+            rendered = await self.render.render(work, claim)
+        except RenderFailure as failure:
+            await self._finish(
+                claim, None, final_without_call(claim, failure.status, failure.reason)
+            )
+            return
+        call = FaxCall(
+            job_id=claim.job_id,
+            recipient_index=claim.idx,
+            dialled_number=claim.destination,
+            document=rendered.path,
+            pages=rendered.pages,
+            fine_resolution=rendered.fine,
+            tsi=rendered.csid,
+            attempt=claim.attempts + 1,
+            received_path=files.received_file(self.settings.data_dir, claim.job_id, claim.idx),
+        )
+        started = time.time()
+        outcome = await self._transmit(call)
+        ended = time.time()
+        step = after_call(claim, call, outcome, self.policy, ended)
+        await self._finish(
+            claim, call_record(call, outcome, self.carrier.name, started, ended), step
+        )
+
+    async def _transmit(self, call: FaxCall) -> CallOutcome:
+        try:
+            return await anyio.to_thread.run_sync(self.carrier.transmit, call)
+        except Exception as exc:  # a carrier fault is a failed call, retried like one
+            log.exception("carrier fault", job_id=call.job_id, recipient=call.recipient_index)
+            return CallOutcome(FaxStatus.COMERROR, f"carrier fault: {type(exc).__name__}: {exc}")
+
+    async def _finish(self, claim: Claim, call: CallRecord | None, step: NextStep) -> None:
+        now = time.time()
+        async with self.db.writer.begin() as conn:
+            if not await queue.record(conn, claim, self.worker_id, call, step, now):
+                log.warning("lease lost", job_id=claim.job_id, recipient=claim.idx)
+                return
+            completed = step.final and await queue.complete_job_if_final(conn, claim.job_id, now)
+        log.info(
+            "recipient final" if step.final else "recipient redial",
+            job_id=claim.job_id,
+            recipient=claim.idx,
+            status=step.status.value,
+            attempt=claim.attempts + (1 if call else 0),
+            next_in=None if step.final else round(step.next_attempt_at - now, 1),
+        )
+        if completed:
+            log.info("job complete", job_id=claim.job_id)
+            await anyio.to_thread.run_sync(files.remove_cache, self.settings.data_dir, claim.job_id)
+            if self._on_job_completed:
+                await self._on_job_completed(claim.job_id)

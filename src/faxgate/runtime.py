@@ -1,0 +1,64 @@
+"""Assembling a running service from settings: database, carrier, renderer, pipeline, app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+
+from faxgate.api.app import create_app
+from faxgate.api.context import ApiContext
+from faxgate.carriers.base import Carrier
+from faxgate.carriers.registry import create_carrier
+from faxgate.config import Settings
+from faxgate.pipeline.purge import Purger
+from faxgate.pipeline.render_step import RenderStep
+from faxgate.pipeline.worker import Pipeline
+from faxgate.render import Renderer
+from faxgate.service.auth import CredentialCache
+from faxgate.store.db import Database, migrate, open_database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    carrier: Carrier
+    renderer: Renderer | None = None
+    pipeline: Pipeline | None = None
+    purger: Purger | None = None
+
+    async def start_workers(self) -> None:
+        self.renderer = Renderer(self.settings)
+        self.pipeline = Pipeline(
+            self.settings, self.db, self.carrier, RenderStep(self.settings, self.db, self.renderer)
+        )
+        self.purger = Purger(self.settings, self.db)
+        await self.pipeline.start()
+        await self.purger.start()
+
+    async def stop(self) -> None:
+        if self.purger:
+            await self.purger.stop()
+        if self.pipeline:
+            await self.pipeline.stop()
+        if self.renderer:
+            self.renderer.close()
+        await self.db.dispose()
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.database_url)
+    await migrate(db)
+    return Runtime(settings, db, create_carrier(settings))
+
+
+def build_app(runtime: Runtime, with_workers: bool) -> Starlette:
+    ctx = ApiContext(runtime.settings, runtime.db, CredentialCache(), runtime.carrier.name)
+
+    async def on_start() -> None:
+        if with_workers:
+            await runtime.start_workers()
+
+    return create_app(ctx, on_start=on_start, on_stop=runtime.stop)

@@ -1,0 +1,82 @@
+"""Reading and deleting reports, for one login (and, in strict HA mode, one DC)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio.to_thread
+
+from faxgate.domain.report import JobReport
+from faxgate.pipeline.files import remove_job_files
+from faxgate.service.errors import NotFound
+from faxgate.store import reports as store
+from faxgate.store.db import Database
+
+
+@dataclass(frozen=True)
+class Scope:
+    login: str
+    dc: str | None = None  # None: every DC of this store
+    data_dir: Path | None = None  # where the jobs' files are removed with their reports
+
+
+async def _remove_files(scope: Scope, job_ids: set[str]) -> None:
+    if scope.data_dir is not None and job_ids:
+        await anyio.to_thread.run_sync(remove_job_files, scope.data_dir, job_ids)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    job_id: str
+    deleted: bool
+    reason: str | None = None  # NOT_FOUND when there was nothing to delete
+
+
+async def get_report(db: Database, scope: Scope, job_id: str) -> JobReport:
+    async with db.reader.connect() as conn:
+        found = await store.load_reports(conn, scope.login, [job_id], scope.dc)
+    if not found:
+        raise NotFound(job_id)
+    return found[0]
+
+
+async def oldest_completed(db: Database, scope: Scope) -> list[JobReport]:
+    async with db.reader.connect() as conn:
+        ids = await store.oldest_completed(conn, scope.login, scope.dc)
+        return await store.load_reports(conn, scope.login, ids, scope.dc)
+
+
+async def bulk_get(db: Database, scope: Scope, job_ids: Sequence[str]) -> list[JobReport]:
+    async with db.reader.connect() as conn:
+        return await store.load_reports(conn, scope.login, job_ids, scope.dc)
+
+
+async def delete_one(db: Database, scope: Scope, job_id: str) -> Deletion:
+    async with db.writer.begin() as conn:
+        deleted = await store.delete_jobs(conn, scope.login, [job_id], scope.dc)
+    if not deleted:
+        raise NotFound(job_id)
+    await _remove_files(scope, deleted)
+    return Deletion(job_id, True)
+
+
+async def bulk_delete(db: Database, scope: Scope, job_ids: Sequence[str]) -> list[Deletion]:
+    """One entry per requested ID, in request order."""
+    async with db.writer.begin() as conn:
+        deleted = await store.delete_jobs(conn, scope.login, job_ids, scope.dc)
+    await _remove_files(scope, deleted)
+    return [
+        Deletion(job_id, True) if job_id in deleted else Deletion(job_id, False, "NOT_FOUND")
+        for job_id in job_ids
+    ]
+
+
+async def delete_oldest(db: Database, scope: Scope) -> list[Deletion]:
+    """Delete up to 1000 completed reports, oldest first, in one transaction."""
+    async with db.writer.begin() as conn:
+        ids = await store.oldest_completed(conn, scope.login, scope.dc)
+        deleted = await store.delete_jobs(conn, scope.login, ids, scope.dc)
+    await _remove_files(scope, deleted)
+    return [Deletion(job_id, True) for job_id in ids if job_id in deleted]

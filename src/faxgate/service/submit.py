@@ -1,0 +1,142 @@
+"""Accepting a fax job: validate everything, then store it in one transaction.
+
+A job is answered 201 only after its commit; until then nothing of it exists. Documents go
+into the same transaction, so there is never a job without its documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+
+from faxgate.api.wire_in import Document, FaxJobRequest
+from faxgate.config import Settings
+from faxgate.domain.ids import new_job_id
+from faxgate.domain.job_validity import InvalidValidity, validity_window
+from faxgate.domain.numbers import normalise
+from faxgate.domain.report import Reference
+from faxgate.service.errors import DuplicateJob, InvalidRequest
+from faxgate.store.db import Database
+from faxgate.store.jobs import NewDocument, NewJob, NewRecipient, find_duplicate, insert_job
+
+_WHITESPACE = re.compile(rb"\s+")
+
+
+@dataclass(frozen=True)
+class Submitter:
+    login: str
+    cust_nr: str
+
+
+def decode_document(index: int, doc: Document, settings: Settings) -> bytes | None:
+    """The document's bytes, or None when it is fetched by reference (reference wins)."""
+    field = f"documents[{index}]"
+    if doc.reference:
+        return None
+    if not doc.data:
+        raise InvalidRequest(field, "needs either 'data' (base64) or 'reference' (URL)")
+    compact = _WHITESPACE.sub(b"", doc.data.encode("ascii", "replace"))
+    if len(compact) * 3 // 4 > settings.max_document_bytes:
+        raise InvalidRequest(
+            f"{field}.data", f"larger than the limit of {settings.max_document_bytes} bytes"
+        )
+    try:
+        content = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest(f"{field}.data", "is not valid base64") from None
+    if not content:
+        raise InvalidRequest(f"{field}.data", "is empty (0 bytes)")
+    return content
+
+
+def build_job(
+    request: FaxJobRequest,
+    raw_body: bytes,
+    who: Submitter,
+    settings: Settings,
+    now: datetime,
+) -> NewJob:
+    documents = request.documents or []
+    rendering = request.rendering_options
+    has_cover = bool(rendering and rendering.coverpage_template)
+    if not documents and not has_cover:
+        raise InvalidRequest(
+            "documents", "a job needs at least one document or a cover page (coverpageTemplate)"
+        )
+    new_documents = []
+    for i, doc in enumerate(documents):
+        content = decode_document(i, doc, settings)
+        is_text = doc.name.lower().endswith(".txt")
+        new_documents.append(
+            NewDocument(
+                name=doc.name,
+                charset=(doc.charset.value if doc.charset else "UTF-8") if is_text else None,
+                reference=doc.reference or None,
+                content=content,
+            )
+        )
+    job_valid = request.meta.job_valid if request.meta else None
+    try:
+        window = validity_window(
+            job_valid.start if job_valid else None, job_valid.end if job_valid else None, now
+        )
+    except InvalidValidity as exc:
+        raise InvalidRequest(exc.field, exc.fault) from None
+    ref = request.reference
+    options = request.model_dump(
+        mode="json",
+        by_alias=True,
+        exclude_none=True,
+        exclude={"documents": {"__all__": {"data"}}},
+    )
+    transport = request.transport_options
+    return NewJob(
+        job_id=new_job_id(settings.dc, int(now.timestamp() * 1000)),
+        login=who.login,
+        cust_nr=who.cust_nr,
+        dc=settings.dc.upper(),
+        created_at=now.timestamp(),
+        reference=Reference(
+            (ref.customer_defined_id or "") if ref else "",
+            (ref.billing_code or "") if ref else "",
+            (ref.billing_info or "") if ref else "",
+        ),
+        options_json=json.dumps(options, separators=(",", ":")),
+        payload_hash=hashlib.sha256(raw_body).hexdigest(),
+        valid_start=window.start.timestamp(),
+        valid_end=window.end.timestamp(),
+        express=bool(transport and transport.is_express),
+        documents=tuple(new_documents),
+        recipients=tuple(
+            NewRecipient(
+                number=r.number,
+                properties=tuple((p.key, p.value) for p in r.properties or []),
+                numbers=(normalise(r.number), *(normalise(a) for a in r.alternative_numbers or [])),
+            )
+            for r in request.recipients
+        ),
+    )
+
+
+async def store_job(db: Database, job: NewJob, settings: Settings) -> None:
+    """Commit the job; raises DuplicateJob for a repeated customerDefinedId in the window."""
+    cdid = job.reference.customer_defined_id
+    async with db.writer.begin() as conn:
+        if cdid and settings.duplicate_window_secs > 0:
+            if conn.dialect.name == "postgresql":
+                digest = hashlib.sha256(f"{job.login}\0{cdid}".encode()).digest()
+                key = int.from_bytes(digest[:8], signed=True)
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            existing = await find_duplicate(
+                conn, job.login, cdid, job.created_at - settings.duplicate_window_secs
+            )
+            if existing is not None:
+                raise DuplicateJob(existing)
+        await insert_job(conn, job)

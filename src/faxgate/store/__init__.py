@@ -1,0 +1,1 @@
+"""SQL storage: tables, the engine, migrations, and one module of queries per area."""

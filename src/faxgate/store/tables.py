@@ -1,0 +1,160 @@
+"""The schema. Timestamps are float seconds since the epoch (UTC) on both databases, so
+ordering, arithmetic and indexes behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("cust_nr", String(32), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("settings", Text, nullable=False, server_default="{}"),  # JSON: push, mail defaults
+)
+
+logins = Table(
+    "logins",
+    metadata,
+    Column("login", String(128), primary_key=True),
+    Column("cust_nr", ForeignKey("accounts.cust_nr", ondelete="CASCADE"), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("cust_nr", ForeignKey("accounts.cust_nr", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # cover | overlay
+    Column("name", String(128), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", Float, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", String(22), primary_key=True),
+    Column("login", String(128), nullable=False),
+    Column("cust_nr", String(32), nullable=False),
+    Column("dc", String(3), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("completed_at", Float),  # set once every recipient is final
+    Column("pages", Integer, nullable=False, server_default="0"),
+    Column("customer_defined_id", String(256), nullable=False, server_default=""),
+    Column("billing_code", String(80), nullable=False, server_default=""),
+    Column("billing_info", String(80), nullable=False, server_default=""),
+    Column("options", Text, nullable=False),  # JSON: the request without document content
+    Column("payload_hash", String(64), nullable=False),
+    Column("valid_start", Float, nullable=False),
+    Column("valid_end", Float, nullable=False),
+)
+# The heart of the service: completed reports of one login, oldest first, deterministic.
+Index(
+    "ix_jobs_completed_order",
+    jobs.c.login,
+    jobs.c.completed_at,
+    jobs.c.created_at,
+    jobs.c.job_id,
+    sqlite_where=jobs.c.completed_at.is_not(None),
+    postgresql_where=jobs.c.completed_at.is_not(None),
+)
+Index("ix_jobs_duplicate", jobs.c.login, jobs.c.customer_defined_id, jobs.c.created_at)
+Index("ix_jobs_completed_at", jobs.c.completed_at)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("job_id", ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("name", String(32), nullable=False),
+    Column("charset", String(16)),
+    Column("reference", Text),
+    Column("content", LargeBinary),  # in the database, so one commit stores the whole job
+)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("job_id", ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("number", String(64), nullable=False),
+    Column("properties", Text, nullable=False, server_default="[]"),  # JSON [[key, value]]
+    Column("numbers", Text, nullable=False),  # JSON: normalised main + alternative numbers
+    Column("status", String(20), nullable=False, server_default="PENDING"),
+    Column("reason", Text, nullable=False, server_default="PENDING"),
+    Column("sent_ts", Float),
+    Column("duration_secs", Integer, nullable=False, server_default="0"),
+    Column("sent_to_number", String(64)),
+    Column("remote_csid", String(64)),
+    Column("pages", Integer, nullable=False, server_default="0"),
+    # the queue: the fax state is the queue state
+    Column("express", Boolean, nullable=False, server_default=text("false")),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("valid_end", Float, nullable=False),
+    Column("destination", String(64), nullable=False),  # normalised number dialled next
+    Column("number_index", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("no_connect_failures", Integer, nullable=False, server_default="0"),
+    Column("mid_fax_failures", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+)
+Index(
+    "ix_recipients_due",
+    recipients.c.express.desc(),
+    recipients.c.next_attempt_at,
+    sqlite_where=recipients.c.status == "PENDING",
+    postgresql_where=recipients.c.status == "PENDING",
+)
+Index(
+    "ix_recipients_busy_lines",
+    recipients.c.destination,
+    recipients.c.lease_until,
+    sqlite_where=recipients.c.lease_owner.is_not(None),
+    postgresql_where=recipients.c.lease_owner.is_not(None),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.job_id", ondelete="CASCADE"), nullable=False),
+    Column("recipient_idx", Integer, nullable=False),
+    Column("attempt_no", Integer, nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("carrier", String(32), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("pages_sent", Integer, nullable=False),
+    Column("line_seconds", Float, nullable=False),
+    Column("remote_csid", String(64), nullable=False),
+    Column("details", Text, nullable=False, server_default="{}"),  # JSON: T.30 statistics
+)
+Index("ix_attempts_job", attempts.c.job_id, attempts.c.recipient_idx)
