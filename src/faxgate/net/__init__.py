@@ -1,0 +1,1 @@
+"""Outbound HTTP: the private-address guard and the clients and fetch that apply it."""

@@ -1,0 +1,46 @@
+"""httpx clients for outbound requests: guarded, no proxies, no automatic redirects.
+
+Redirects are not followed by httpx because each hop is a new URL to check; callers that
+follow them (``fetch_url``) do so in their own loop, where every hop goes through the guard.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from faxgate import __version__
+from faxgate.config import Settings
+from faxgate.net.backend import AsyncGuardedTransport, GuardedTransport
+from faxgate.net.guard import NetworkPolicy
+
+USER_AGENT = f"faxgate/{__version__}"
+
+
+def guarded_client(
+    settings: Settings, timeout: float | None = None, ssl_context: ssl.SSLContext | None = None
+) -> httpx.Client:
+    """``ssl_context``: trust other CAs than the public ones (default: certifi's bundle)."""
+    policy = NetworkPolicy.from_settings(settings)
+    return httpx.Client(
+        transport=GuardedTransport(policy, ssl_context),
+        timeout=settings.fetch_timeout_secs if timeout is None else timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def guarded_async_client(
+    settings: Settings, timeout: float | None = None, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """The client the push code uses: push and OAuth2 token URLs pass the same guard."""
+    policy = NetworkPolicy.from_settings(settings)
+    return httpx.AsyncClient(
+        transport=AsyncGuardedTransport(policy, ssl_context),
+        timeout=settings.push_timeout_secs if timeout is None else timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
+    )
