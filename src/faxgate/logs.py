@@ -10,6 +10,7 @@ import structlog
 
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -18,7 +18,7 @@ from faxgate.domain.statuses import FaxStatus
 BIT_RATE = 14400
 _CALL_SETUP_SECS = 12.0  # dialling, answer, phase B negotiation, phase E
 _PER_PAGE_SECS = 2.0  # post-page handshakes
-_NOISE_FAILS_AT_DBM0 = 40  # the level above which (louder than -40 dBm0) the modems give up
+_NOISE_FAILS_AT_DBM0 = 45  # at -45 dBm0 and louder the real modems give up (docs/carriers.md)
 
 
 class SimulatorCarrier:
