@@ -17,6 +17,7 @@ from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
     DuplicateJob,
+    FileNotReady,
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
@@ -62,6 +63,8 @@ async def handle(request: Request, exc: Exception) -> Response:
         return _body(400, "Authorization", str(exc))
     if isinstance(exc, AuthenticationFailed):
         return _body(401, "Authorization", str(exc))
+    if isinstance(exc, FileNotReady):
+        return _body(404, None, str(exc))
     if isinstance(exc, NotFound):
         return Response(status_code=404)
     if isinstance(exc, DuplicateJob):

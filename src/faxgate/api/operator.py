@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
+from faxgate.api.inspect import inspect_routes
 from faxgate.api.wire_out import report_json
 from faxgate.domain.number_plan import PLAN
 from faxgate.service import reports
@@ -93,4 +94,5 @@ def operator_routes() -> list[BaseRoute]:
         Route("/health", health, methods=["GET"]),
         Route("/number-plan", number_plan, methods=["GET"]),
         Route("/jobs/{jobId}", job_detail, methods=["GET"]),
+        *inspect_routes(),
     ]

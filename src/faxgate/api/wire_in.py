@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from faxgate.domain.header import validate_header
 from faxgate.domain.numbers import normalise
 
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
@@ -120,6 +121,12 @@ def _document_name(value: str) -> str:
     return value
 
 
+def _header(value: str | None) -> str | None:
+    if value:
+        validate_header(value)  # a lone '%' or an unknown control code is a ValueError
+    return value
+
+
 def _http_url(value: str) -> str:
     if not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
         raise ValueError("must be an http:// or https:// URL")
@@ -170,7 +177,7 @@ class RenderingOptions(Wire):
     resolution: Annotated[Resolution | None, _enum_input()] = None
     coverpage_template: OptStr = None
     overlay: Overlay | None = None
-    header: OptStr = None
+    header: Annotated[OptStr, AfterValidator(_header)] = None
 
 
 class ReportMail(Wire):

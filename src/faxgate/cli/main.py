@@ -13,6 +13,7 @@ import click
 import uvicorn
 
 from faxgate import logs
+from faxgate.cli.admin import block_command, templates_group, unblock_command
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import settings_from, store_options, with_database
 from faxgate.domain.number_plan import PLAN
@@ -165,6 +166,9 @@ def numbers(as_json: bool) -> None:
         click.echo(f"{entry.number:<10} {entry.status.value:<17} {entry.description}")
 
 
+accounts_group.add_command(block_command)
+accounts_group.add_command(unblock_command)
+main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)
 main.add_command(render_command, "render")

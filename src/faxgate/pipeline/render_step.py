@@ -15,11 +15,13 @@ import anyio.to_thread
 from PIL import Image
 
 from faxgate.config import Settings
+from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline import files
 from faxgate.render import (
     DEFAULT_COVER_HTML,
     OverlaySpec,
     Renderer,
+    RenderFailure,
     RenderJob,
     RenderRecipient,
     SourceDocument,
@@ -83,10 +85,14 @@ class RenderStep:
                 cover_html = stored.decode("utf-8") if stored else DEFAULT_COVER_HTML
             if overlay_options and overlay_options.get("mode") != "NO_OVERLAY":
                 content = await find_template(
-                    conn, work.cust_nr, "overlay", overlay_options.get("name")
+                    conn, work.cust_nr, "overlay", overlay_options.get("name"), fallback=False
                 )
-                if content is not None:
-                    overlay = OverlaySpec(content, overlay_options["mode"])
+                if content is None:
+                    raise RenderFailure(
+                        FaxStatus.RENDERING_ERROR,
+                        f"the overlay template {overlay_options.get('name')!r} no longer exists",
+                    )
+                overlay = OverlaySpec(content, overlay_options["mode"])
         return RenderJob(
             job_id=work.job_id,
             documents=tuple(

@@ -18,9 +18,10 @@ import structlog
 
 from faxgate.carriers.base import CallOutcome, Carrier, FaxCall
 from faxgate.config import Settings
+from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
-from faxgate.pipeline import files
+from faxgate.pipeline import blocklists, files
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.steps import after_call, call_record, final_without_call
 from faxgate.render import RenderFailure
@@ -57,6 +58,7 @@ class Pipeline:
             settings.retry_backoff_secs,
         )
         self._on_job_completed = on_job_completed
+        self._deny_list = blocklists.DenyListFile(settings.blocklist_file)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
@@ -145,6 +147,16 @@ class Pipeline:
                     "could be sent",
                 ),
             )
+            return
+        transport = work.options.get("transportOptions") or {}
+        blocked = blocklists.check(
+            claim.destination,
+            parse_entries(work.account.get("blockList", [])),
+            self._deny_list.entries(),
+            bool(transport.get("isBlacklistEnabled")),
+        )
+        if blocked is not None:
+            await self._finish(claim, None, final_without_call(claim, *blocked))
             return
         try:
             rendered = await self.render.render(work, claim)

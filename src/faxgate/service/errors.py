@@ -40,6 +40,10 @@ class NotFound(ServiceError):
     pass
 
 
+class FileNotReady(NotFound):
+    pass
+
+
 class DuplicateJob(ServiceError):
     def __init__(self, existing_job_id: str) -> None:
         super().__init__(f"a job with this customerDefinedId was accepted as {existing_job_id}")

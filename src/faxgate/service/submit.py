@@ -16,15 +16,17 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from faxgate.api.wire_in import Document, FaxJobRequest
+from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode
 from faxgate.config import Settings
 from faxgate.domain.ids import new_job_id
 from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
+from faxgate.render import DocumentRejected, precheck_document
 from faxgate.service.errors import DuplicateJob, InvalidRequest
 from faxgate.store.db import Database
 from faxgate.store.jobs import NewDocument, NewJob, NewRecipient, find_duplicate, insert_job
+from faxgate.store.work import find_template
 
 _WHITESPACE = re.compile(rb"\s+")
 
@@ -73,6 +75,11 @@ def build_job(
     new_documents = []
     for i, doc in enumerate(documents):
         content = decode_document(i, doc, settings)
+        if content is not None:
+            try:
+                precheck_document(doc.name, content, settings)
+            except DocumentRejected as exc:
+                raise InvalidRequest(f"documents[{i}]", str(exc)) from None
         is_text = doc.name.lower().endswith(".txt")
         new_documents.append(
             NewDocument(
@@ -113,6 +120,13 @@ def build_job(
         valid_start=window.start.timestamp(),
         valid_end=window.end.timestamp(),
         express=bool(transport and transport.is_express),
+        overlay_name=(
+            rendering.overlay.name
+            if rendering
+            and rendering.overlay
+            and rendering.overlay.mode is not OverlayMode.NO_OVERLAY
+            else None
+        ),
         documents=tuple(new_documents),
         recipients=tuple(
             NewRecipient(
@@ -139,4 +153,14 @@ async def store_job(db: Database, job: NewJob, settings: Settings) -> None:
             )
             if existing is not None:
                 raise DuplicateJob(existing)
+        if (
+            job.overlay_name
+            and await find_template(conn, job.cust_nr, "overlay", job.overlay_name, fallback=False)
+            is None
+        ):
+            raise InvalidRequest(
+                "renderingOptions.overlay.name",
+                f"no overlay template {job.overlay_name!r} for this account "
+                "(add one with: faxgate templates add --kind overlay)",
+            )
         await insert_job(conn, job)

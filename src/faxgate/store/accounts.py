@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -53,3 +55,32 @@ async def list_logins(conn: AsyncConnection) -> list[LoginRow]:
 
 async def count_logins(conn: AsyncConnection) -> int:
     return int(await conn.scalar(select(func.count()).select_from(logins)) or 0)
+
+
+async def get_account_settings(conn: AsyncConnection, cust_nr: str) -> dict[str, Any]:
+    """The account's own settings (block list, push defaults, retention), as stored JSON."""
+    text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
+    return {} if text is None else dict(json.loads(text))
+
+
+async def update_account_settings(
+    conn: AsyncConnection, cust_nr: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge `changes` into the settings (a None value removes the key); returns the result."""
+    current = await get_account_settings(conn, cust_nr)
+    for key, value in changes.items():
+        if value is None:
+            current.pop(key, None)
+        else:
+            current[key] = value
+    await conn.execute(
+        accounts.update()
+        .where(accounts.c.cust_nr == cust_nr)
+        .values(settings=json.dumps(current, sort_keys=True))
+    )
+    return current
+
+
+async def account_exists(conn: AsyncConnection, cust_nr: str) -> bool:
+    found = await conn.scalar(select(accounts.c.cust_nr).where(accounts.c.cust_nr == cust_nr))
+    return found is not None

@@ -42,6 +42,7 @@ class NewJob:
     express: bool
     documents: tuple[NewDocument, ...]
     recipients: tuple[NewRecipient, ...]
+    overlay_name: str | None = None  # must name an overlay template of the account
 
 
 async def insert_job(conn: AsyncConnection, job: NewJob) -> None:

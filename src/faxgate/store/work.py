@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.store.accounts import get_account_settings
 from faxgate.store.tables import documents, jobs, templates
 
 
@@ -28,6 +29,7 @@ class JobWork:
     created_at: float
     options: dict[str, Any]  # the request as stored (camelCase keys, no document data)
     documents: tuple[StoredDocument, ...]
+    account: dict[str, Any]  # the account's settings (block list, push defaults, ...)
 
 
 async def load_job_work(conn: AsyncConnection, job_id: str) -> JobWork | None:
@@ -49,13 +51,14 @@ async def load_job_work(conn: AsyncConnection, job_id: str) -> JobWork | None:
         created_at=row.created_at,
         options=json.loads(row.options),
         documents=tuple(StoredDocument(d.name, d.charset, d.reference, d.content) for d in docs),
+        account=await get_account_settings(conn, row.cust_nr),
     )
 
 
 async def find_template(
-    conn: AsyncConnection, cust_nr: str, kind: str, name: str | None
+    conn: AsyncConnection, cust_nr: str, kind: str, name: str | None, fallback: bool = True
 ) -> bytes | None:
-    """The named template of the account, else the account's default of that kind."""
+    """The named template of the account, else (with `fallback`) its default of that kind."""
     if name:
         content = await conn.scalar(
             select(templates.c.content).where(
@@ -64,6 +67,8 @@ async def find_template(
         )
         if content is not None:
             return bytes(content)
+    if not fallback:
+        return None
     content = await conn.scalar(
         select(templates.c.content).where(
             templates.c.cust_nr == cust_nr, templates.c.kind == kind, templates.c.is_default

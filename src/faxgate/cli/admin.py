@@ -1,0 +1,99 @@
+"""`faxgate templates` and `faxgate accounts block|unblock`: operator commands on accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.service import account_admin
+from faxgate.service.errors import InvalidRequest, NotFound
+from faxgate.store import templates as store_templates
+from faxgate.store.db import Database
+
+
+def _fail(exc: InvalidRequest | NotFound) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group("templates")
+def templates_group() -> None:
+    """Cover-page and overlay templates of an account."""
+
+
+@templates_group.command("add")
+@click.option("--cust-nr", required=True)
+@click.option("--kind", type=click.Choice(account_admin.KINDS), required=True)
+@click.option("--name", help="Template name the jobs use (default: the file name).")
+@click.option("--default", "is_default", is_flag=True, help="The account's default of this kind.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_options
+def templates_add(
+    cust_nr: str,
+    kind: str,
+    name: str | None,
+    is_default: bool,
+    file: Path,
+    data_dir: Path | None,
+    db_url: str | None,
+) -> None:
+    """Store FILE as a template (cover: Jinja2 HTML; overlay: one-page PDF or image)."""
+    settings = settings_from(data_dir, db_url)
+    template_name = name or file.name
+    try:
+        with_database(
+            settings,
+            lambda db: account_admin.add_template(
+                db, cust_nr, kind, template_name, file.read_bytes(), is_default
+            ),
+        )
+    except (InvalidRequest, NotFound) as exc:
+        raise _fail(exc) from None
+    click.echo(f"{kind} template {template_name!r} stored for {cust_nr}")
+
+
+@templates_group.command("list")
+@click.option("--cust-nr")
+@store_options
+def templates_list(cust_nr: str | None, data_dir: Path | None, db_url: str | None) -> None:
+    """Every template: account, kind, name, size, default."""
+    settings = settings_from(data_dir, db_url)
+
+    async def read(db: Database) -> list[store_templates.TemplateInfo]:
+        async with db.reader.connect() as conn:
+            return await store_templates.list_templates(conn, cust_nr)
+
+    for info in with_database(settings, read):
+        flag = "default" if info.is_default else ""
+        click.echo(f"{info.cust_nr}\t{info.kind}\t{info.name}\t{info.size}\t{flag}")
+
+
+def _block_command(name: str, adding: bool) -> click.Command:
+    @click.command(name)
+    @click.option("--cust-nr", required=True)
+    @click.argument("numbers", nargs=-1, required=True)
+    @store_options
+    def command(
+        cust_nr: str, numbers: tuple[str, ...], data_dir: Path | None, db_url: str | None
+    ) -> None:
+        settings = settings_from(data_dir, db_url)
+        add, remove = (list(numbers), []) if adding else ([], list(numbers))
+        try:
+            entries = with_database(
+                settings, lambda db: account_admin.set_block_list(db, cust_nr, add, remove)
+            )
+        except NotFound as exc:
+            raise _fail(exc) from None
+        click.echo(f"block list of {cust_nr}: {', '.join(entries) or '(empty)'}")
+
+    command.help = (
+        "Add numbers or prefixes to the account's own block list (PBLACKLIST)."
+        if adding
+        else "Remove numbers or prefixes from the account's own block list."
+    )
+    return command
+
+
+block_command = _block_command("block", adding=True)
+unblock_command = _block_command("unblock", adding=False)

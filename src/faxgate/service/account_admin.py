@@ -1,0 +1,53 @@
+"""Operator use cases on an account: templates and the account's own block list."""
+
+from __future__ import annotations
+
+import time
+
+from faxgate.domain.blocklist import parse_entries
+from faxgate.render import check_overlay, check_template
+from faxgate.service.errors import InvalidRequest, NotFound
+from faxgate.store import accounts, templates
+from faxgate.store.db import Database
+
+KINDS = ("cover", "overlay")
+
+
+async def _require_account(db: Database, cust_nr: str) -> None:
+    async with db.reader.connect() as conn:
+        if not await accounts.account_exists(conn, cust_nr):
+            raise NotFound(f"no account {cust_nr!r}")
+
+
+async def add_template(
+    db: Database, cust_nr: str, kind: str, name: str, content: bytes, is_default: bool
+) -> None:
+    """Store a template after checking it renders: a cover must be valid Jinja2 HTML,
+    an overlay a PDF or an image."""
+    if kind not in KINDS:
+        raise InvalidRequest("kind", f"must be one of {', '.join(KINDS)}")
+    if not name.strip():
+        raise InvalidRequest("name", "must not be empty")
+    try:
+        if kind == "cover":
+            check_template(content.decode("utf-8"))
+        else:
+            check_overlay(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("template", str(exc)) from None
+    await _require_account(db, cust_nr)
+    async with db.writer.begin() as conn:
+        await templates.put_template(conn, cust_nr, kind, name, content, is_default, time.time())
+
+
+async def set_block_list(
+    db: Database, cust_nr: str, add: list[str], remove: list[str]
+) -> list[str]:
+    """Add and remove numbers or prefixes of the account's own block list; returns the list."""
+    await _require_account(db, cust_nr)
+    async with db.writer.begin() as conn:
+        current = (await accounts.get_account_settings(conn, cust_nr)).get("blockList", [])
+        gone = set(parse_entries(remove))
+        entries = sorted((set(parse_entries(current)) | set(parse_entries(add))) - gone)
+        await accounts.update_account_settings(conn, cust_nr, {"blockList": entries or None})
+    return entries
