@@ -172,6 +172,8 @@ async def start_service(settings: Settings, db: Database, workers: bool) -> Asyn
         try:
             yield Service(settings, db, client, runtime, app)
         finally:
+            if runtime.notifier:
+                await runtime.notifier.stop()
             if runtime.pipeline:
                 await runtime.pipeline.stop()
             if runtime.purger:

@@ -11,6 +11,7 @@ from faxgate.api.context import ApiContext
 from faxgate.carriers.base import Carrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
+from faxgate.pipeline.notifier import Notifier
 from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.worker import Pipeline
@@ -27,6 +28,7 @@ class Runtime:
     renderer: Renderer | None = None
     pipeline: Pipeline | None = None
     purger: Purger | None = None
+    notifier: Notifier | None = None
 
     async def start_workers(self) -> None:
         self.renderer = Renderer(self.settings)
@@ -34,10 +36,14 @@ class Runtime:
             self.settings, self.db, self.carrier, RenderStep(self.settings, self.db, self.renderer)
         )
         self.purger = Purger(self.settings, self.db)
+        self.notifier = Notifier(self.settings, self.db, self.pipeline.worker_id)
         await self.pipeline.start()
         await self.purger.start()
+        await self.notifier.start()
 
     async def stop(self) -> None:
+        if self.notifier:
+            await self.notifier.stop()
         if self.purger:
             await self.purger.stop()
         if self.pipeline:

@@ -15,6 +15,7 @@ from faxgate.api.inspect import inspect_routes
 from faxgate.api.wire_out import report_json
 from faxgate.domain.number_plan import PLAN
 from faxgate.service import reports
+from faxgate.store import outbox
 from faxgate.store.tables import attempts
 
 
@@ -79,12 +80,14 @@ async def job_detail(request: Request) -> JSONResponse:
             }
             for r in rows
         ]
+        notifications = await outbox.for_job(conn, job_id)
     return JSONResponse(
         {
             **report_json(report),
             "createdAt": report.created_at.isoformat(),
             "completedAt": report.completed_at.isoformat() if report.completed_at else None,
             "attempts": calls,
+            "notifications": notifications,
         }
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faxgate.carriers.base import Carrier
 from faxgate.carriers.simulator import SimulatorCarrier
+from faxgate.carriers.spandsp import SpandspCarrier, spandsp_available
 from faxgate.config import Settings
 
 
@@ -12,8 +13,6 @@ class CarrierUnavailable(RuntimeError):
 
 
 def _spandsp(settings: Settings) -> Carrier:
-    from faxgate.carriers.spandsp import SpandspCarrier, spandsp_available
-
     if not spandsp_available():
         raise CarrierUnavailable("libspandsp2 is not installed (apt-get install libspandsp2)")
     return SpandspCarrier(settings)
@@ -30,5 +29,5 @@ def create_carrier(settings: Settings) -> Carrier:
         raise CarrierUnavailable(f"unknown carrier {settings.carrier!r} (auto|simulator|spandsp)")
     try:
         return _spandsp(settings)
-    except (CarrierUnavailable, ImportError):
+    except CarrierUnavailable:
         return SimulatorCarrier(settings)

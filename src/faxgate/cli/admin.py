@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,3 +99,74 @@ def _block_command(name: str, adding: bool) -> click.Command:
 
 block_command = _block_command("block", adding=True)
 unblock_command = _block_command("unblock", adding=False)
+
+
+@click.command("configure")
+@click.option("--cust-nr", required=True)
+@click.option("--push-format", type=click.Choice(account_admin.PUSH_FORMATS, case_sensitive=False))
+@click.option("--push-secret", help="HMAC-SHA256 secret for the X-Faxgate-Signature header.")
+@click.option("--push-url", help="Default push target for jobs that name none ('' removes it).")
+@click.option("--push-auth", type=click.Choice(["NONE", "HTTP_BASIC", "HTTP_DIGEST", "OAUTH2"]))
+@click.option("--push-principal", help="User, or OAuth2 client ID, of the default push.")
+@click.option("--push-credentials", help="Password, or OAuth2 client secret, of the default push.")
+@click.option("--push-token-url", help="OAuth2 token URL (client-credentials grant).")
+@store_options
+def configure_command(
+    cust_nr: str,
+    push_format: str | None,
+    push_secret: str | None,
+    push_url: str | None,
+    push_auth: str | None,
+    push_principal: str | None,
+    push_credentials: str | None,
+    push_token_url: str | None,
+    data_dir: Path | None,
+    db_url: str | None,
+) -> None:
+    """Set how the account is notified: push format, signing, default push target."""
+    changes: dict[str, Any] = {}
+    if push_format:
+        changes["pushFormat"] = push_format.upper()
+    if push_secret is not None:
+        changes["pushSecret"] = push_secret or None
+    if push_token_url is not None:
+        changes["pushTokenUrl"] = push_token_url or None
+    if push_url is not None:
+        changes["defaultPush"] = (
+            {
+                "targetUrl": push_url,
+                "authMethod": push_auth or "NONE",
+                "principal": push_principal,
+                "credentials": push_credentials,
+            }
+            if push_url
+            else None
+        )
+    settings = settings_from(data_dir, db_url)
+    try:
+        result = with_database(settings, lambda db: account_admin.configure(db, cust_nr, changes))
+    except (InvalidRequest, NotFound) as exc:
+        raise _fail(exc) from None
+    shown = json.loads(json.dumps(result))
+    if shown.get("pushSecret"):
+        shown["pushSecret"] = "***"
+    if (shown.get("defaultPush") or {}).get("credentials"):
+        shown["defaultPush"]["credentials"] = "***"
+    click.echo(json.dumps(shown, indent=2, sort_keys=True))
+
+
+@click.group("push")
+def push_group() -> None:
+    """Status push and report mail deliveries."""
+
+
+@push_group.command("replay")
+@click.argument("job_id")
+@store_options
+def push_replay(job_id: str, data_dir: Path | None, db_url: str | None) -> None:
+    """Deliver a job's failed notifications again (a running worker sends them)."""
+    settings = settings_from(data_dir, db_url)
+    count = with_database(settings, lambda db: account_admin.replay_notifications(db, job_id))
+    if not count:
+        raise click.ClickException(f"no failed notification of {job_id} to replay")
+    click.echo(f"{count} notification(s) of {job_id} queued again")

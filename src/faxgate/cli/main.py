@@ -13,7 +13,13 @@ import click
 import uvicorn
 
 from faxgate import logs
-from faxgate.cli.admin import block_command, templates_group, unblock_command
+from faxgate.cli.admin import (
+    block_command,
+    configure_command,
+    push_group,
+    templates_group,
+    unblock_command,
+)
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import settings_from, store_options, with_database
 from faxgate.domain.number_plan import PLAN
@@ -168,6 +174,8 @@ def numbers(as_json: bool) -> None:
 
 accounts_group.add_command(block_command)
 accounts_group.add_command(unblock_command)
+accounts_group.add_command(configure_command)
+main.add_command(push_group)
 main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)

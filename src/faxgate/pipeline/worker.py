@@ -11,7 +11,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 import structlog
@@ -22,6 +21,7 @@ from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline import blocklists, files
+from faxgate.pipeline.notifications import enqueue_for_job
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.steps import after_call, call_record, final_without_call
 from faxgate.render import RenderFailure
@@ -31,7 +31,6 @@ from faxgate.store.queue import CallRecord, Claim, NextStep
 from faxgate.store.work import load_job_work
 
 log = structlog.get_logger("faxgate.pipeline")
-JobCompleted = Callable[[str], Awaitable[None]]
 
 
 def new_worker_id() -> str:
@@ -45,7 +44,6 @@ class Pipeline:
         db: Database,
         carrier: Carrier,
         render: RenderStep,
-        on_job_completed: JobCompleted | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -57,7 +55,6 @@ class Pipeline:
             settings.retry_mid_fax_attempts,
             settings.retry_backoff_secs,
         )
-        self._on_job_completed = on_job_completed
         self._deny_list = blocklists.DenyListFile(settings.blocklist_file)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -198,6 +195,8 @@ class Pipeline:
                 log.warning("lease lost", job_id=claim.job_id, recipient=claim.idx)
                 return
             completed = step.final and await queue.complete_job_if_final(conn, claim.job_id, now)
+            if completed:
+                await enqueue_for_job(conn, claim.job_id, now)
         log.info(
             "recipient final" if step.final else "recipient redial",
             job_id=claim.job_id,
@@ -209,5 +208,3 @@ class Pipeline:
         if completed:
             log.info("job complete", job_id=claim.job_id)
             await anyio.to_thread.run_sync(files.remove_cache, self.settings.data_dir, claim.job_id)
-            if self._on_job_completed:
-                await self._on_job_completed(claim.job_id)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from faxgate.domain.blocklist import parse_entries
 from faxgate.render import check_overlay, check_template
 from faxgate.service.errors import InvalidRequest, NotFound
-from faxgate.store import accounts, templates
+from faxgate.store import accounts, outbox, templates
 from faxgate.store.db import Database
 
 KINDS = ("cover", "overlay")
@@ -51,3 +52,21 @@ async def set_block_list(
         entries = sorted((set(parse_entries(current)) | set(parse_entries(add))) - gone)
         await accounts.update_account_settings(conn, cust_nr, {"blockList": entries or None})
     return entries
+
+
+PUSH_FORMATS = ("XML", "JSON")
+
+
+async def configure(db: Database, cust_nr: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change account settings (push format, signing secret, default push, token URL)."""
+    if "pushFormat" in changes and changes["pushFormat"] not in (None, *PUSH_FORMATS):
+        raise InvalidRequest("pushFormat", f"must be one of {', '.join(PUSH_FORMATS)}")
+    await _require_account(db, cust_nr)
+    async with db.writer.begin() as conn:
+        return await accounts.update_account_settings(conn, cust_nr, changes)
+
+
+async def replay_notifications(db: Database, job_id: str) -> int:
+    """Make a job's failed pushes and mails due again; returns how many."""
+    async with db.writer.begin() as conn:
+        return await outbox.replay(conn, job_id, time.time())

@@ -158,3 +158,43 @@ attempts = Table(
     Column("details", Text, nullable=False, server_default="{}"),  # JSON: T.30 statistics
 )
 Index("ix_attempts_job", attempts.c.job_id, attempts.c.recipient_idx)
+
+# The notification outbox: one row per push or report mail of a completed job, written in
+# the transaction that completes the job, drained by the notifier with leases and back-off.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(22), nullable=False),  # no FK: a push outlives a deleted report
+    Column("login", String(128), nullable=False),
+    Column("channel", String(8), nullable=False),  # push | mail
+    Column("target", Text, nullable=False),  # JSON: where and how to deliver
+    Column("snapshot", Text, nullable=False),  # JSON: the report and context at completion
+    Column("delivery_id", String(36), nullable=False, unique=True),  # stable across retries
+    Column("state", String(12), nullable=False, server_default="pending"),  # delivered | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("last_error", Text),
+)
+Index(
+    "ix_deliveries_due",
+    deliveries.c.next_attempt_at,
+    sqlite_where=deliveries.c.state == "pending",
+    postgresql_where=deliveries.c.state == "pending",
+)
+Index("ix_deliveries_job", deliveries.c.job_id)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery", ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("delivered", Boolean, nullable=False),
+)
+Index("ix_delivery_attempts_delivery", delivery_attempts.c.delivery)
