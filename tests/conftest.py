@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
+from faxgate.api.datacenters import DataCenter
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
 from faxgate.runtime import Runtime
@@ -160,9 +161,13 @@ class Service:
         return f"/rest/v1/{CUST_NR}/fax{path}"
 
 
-async def start_service(settings: Settings, db: Database, workers: bool) -> AsyncIterator[Service]:
+async def start_service(
+    settings: Settings, db: Database, workers: bool, mounts: dict[str, DataCenter] | None = None
+) -> AsyncIterator[Service]:
     runtime = Runtime(settings, db, create_carrier(settings))
-    app = create_app(ApiContext(settings, db, CredentialCache(), runtime.carrier.name))
+    app = create_app(
+        ApiContext(settings, db, CredentialCache(), runtime.carrier.name), mounts=mounts
+    )
     if workers:
         await runtime.start_workers()
     transport = httpx.ASGITransport(app=app)

@@ -25,6 +25,8 @@ class Settings:
     data_dir: Path = Path("./data")
     db_url: str | None = None  # None: SQLite at <data_dir>/faxgate.db
     dc: str = "dc1"  # data-center identity, carried in job IDs
+    region: str | None = None  # emulate a region: HA URL + DCs <region>1 and <region>2
+    shared_reports: bool = False  # region emulation: every URL sees every job of the login
     # intake
     max_body_bytes: int = 64 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
+from faxgate.api import datacenters
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
 from faxgate.carriers.base import Carrier
@@ -61,10 +62,16 @@ async def open_runtime(settings: Settings) -> Runtime:
 
 
 def build_app(runtime: Runtime, with_workers: bool) -> Starlette:
-    ctx = ApiContext(runtime.settings, runtime.db, CredentialCache(), runtime.carrier.name)
+    settings = runtime.settings
+    ctx = ApiContext(settings, runtime.db, CredentialCache(), runtime.carrier.name)
+    mounts = (
+        datacenters.region(settings.region, settings.shared_reports)
+        if settings.region
+        else datacenters.single(settings.dc)
+    )
 
     async def on_start() -> None:
         if with_workers:
             await runtime.start_workers()
 
-    return create_app(ctx, on_start=on_start, on_stop=runtime.stop)
+    return create_app(ctx, on_start=on_start, on_stop=runtime.stop, mounts=mounts)

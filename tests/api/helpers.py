@@ -11,10 +11,12 @@ import httpx
 from tests.conftest import CUST_NR
 
 
-async def wait_final(client: httpx.AsyncClient, job_id: str, within: float = 60) -> dict[str, Any]:
+async def wait_final(
+    client: httpx.AsyncClient, job_id: str, within: float = 60, base: str = "/rest/v1"
+) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
-        response = await client.get(f"/rest/v1/{CUST_NR}/fax/reports/{job_id}")
+        response = await client.get(f"{base}/{CUST_NR}/fax/reports/{job_id}")
         assert response.status_code == 200, response.text
         report: dict[str, Any] = response.json()
         if all(r["status"] != "PENDING" for r in report["recipientStatus"]):

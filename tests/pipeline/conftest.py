@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from faxgate.api.datacenters import DataCenter
 from faxgate.store.db import Database
 from tests.conftest import Service, make_settings, start_service
 
@@ -18,9 +19,11 @@ ServiceFactory = Callable[..., AbstractAsyncContextManager[Service]]
 @pytest.fixture
 def make_service(db: Database, tmp_path: Path, database_url: str) -> ServiceFactory:
     @asynccontextmanager
-    async def factory(workers: bool = True, **overrides: Any) -> AsyncIterator[Service]:
+    async def factory(
+        workers: bool = True, mounts: dict[str, DataCenter] | None = None, **overrides: Any
+    ) -> AsyncIterator[Service]:
         settings = make_settings(tmp_path, database_url, **overrides)
-        async for service in start_service(settings, db, workers=workers):
+        async for service in start_service(settings, db, workers=workers, mounts=mounts):
             yield service
 
     return factory

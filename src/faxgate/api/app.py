@@ -9,9 +9,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 
 from faxgate.api.context import ApiContext
+from faxgate.api.datacenters import DataCenter, WithDataCenter, single
 from faxgate.api.errors import EXCEPTION_HANDLERS
 from faxgate.api.fax4a import fax4a_routes
 from faxgate.api.middleware import AccessLog, TolerantPaths
@@ -22,8 +23,16 @@ Lifecycle = Callable[[], Awaitable[None]]
 
 
 def create_app(
-    ctx: ApiContext, on_start: Lifecycle | None = None, on_stop: Lifecycle | None = None
+    ctx: ApiContext,
+    on_start: Lifecycle | None = None,
+    on_stop: Lifecycle | None = None,
+    mounts: dict[str, DataCenter] | None = None,
 ) -> Starlette:
+    """The service; `mounts` maps each Fax4A base path to the DC it speaks for."""
+    fax4a_mounts = [
+        Mount(path, app=WithDataCenter(Router(fax4a_routes()), dc))
+        for path, dc in (mounts or single(ctx.settings.dc)).items()
+    ]
     openapi = build_openapi()
 
     async def openapi_json(_request: Request) -> JSONResponse:
@@ -41,7 +50,7 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Mount("/rest/v1", routes=fax4a_routes()),
+            *fax4a_mounts,
             Mount("/faxgate/v1", routes=operator_routes()),
             Route("/openapi.json", openapi_json, methods=["GET"]),
         ],

@@ -72,7 +72,8 @@ async def handle(request: Request, exc: Exception) -> Response:
         response.headers["X-Faxgate-Existing-Job"] = exc.existing_job_id
         return response
     if isinstance(exc, WrongDataCenter):
-        return _body(400, None, str(exc))
+        # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
+        return _body(421, None, str(exc))
     log.exception("unhandled", path=request.url.path)
     return _body(500, None, "internal error")
 

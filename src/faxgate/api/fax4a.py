@@ -1,4 +1,4 @@
-"""The six Fax4A endpoints under /rest/v1 (spec §3). Handlers stay thin:
+"""The six Fax4A endpoints under each /rest/v1 mount (spec §3). Handlers stay thin:
 authenticate → parse → one service call → serialise."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate
 from faxgate.api.context import context, read_body
+from faxgate.api.datacenters import data_center
 from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest
 from faxgate.api.wire_out import deletion_json, report_json
 from faxgate.service import reports
 from faxgate.service.auth import Identity
-from faxgate.service.errors import InvalidRequest
+from faxgate.service.errors import InvalidRequest, WrongDataCenter
 from faxgate.service.submit import Submitter, build_job, store_job
 
 log = structlog.get_logger("faxgate.api")
@@ -36,7 +37,7 @@ async def send_job(request: Request) -> JSONResponse:
     if not body.strip():
         raise InvalidRequest("body", "a FaxJobRequest JSON object is required")
     fax_request = FaxJobRequest.model_validate_json(body)
-    submitter = Submitter(who.login, who.cust_nr)
+    submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
     now = datetime.now(UTC)
     if len(body) > _INLINE_BODY:
         job = await anyio.to_thread.run_sync(
@@ -56,14 +57,21 @@ async def send_job(request: Request) -> JSONResponse:
 
 
 def _scope(request: Request, who: Identity) -> reports.Scope:
-    return reports.Scope(who.login, data_dir=context(request).settings.data_dir)
+    dc = data_center(request)
+    if not dc.serves_reports:
+        base = str(request.base_url).rstrip("/")
+        urls = ", ".join(base + path for path in dc.dc_paths)
+        raise WrongDataCenter(
+            f"this is the HA URL: it accepts new jobs only; query and delete reports on every "
+            f"data-center URL: {urls}"
+        )
+    return reports.Scope(who.login, dc=dc.report_scope, data_dir=context(request).settings.data_dir)
 
 
 async def get_report(request: Request) -> JSONResponse:
     who = await _identify(request)
-    report = await reports.get_report(
-        context(request).db, _scope(request, who), request.path_params["jobId"]
-    )
+    scope = _scope(request, who)
+    report = await reports.get_report(context(request).db, scope, request.path_params["jobId"])
     return JSONResponse(report_json(report))
 
 

@@ -13,6 +13,7 @@ import click
 import uvicorn
 
 from faxgate import logs
+from faxgate.api.datacenters import region_dcs
 from faxgate.cli.admin import (
     block_command,
     configure_command,
@@ -22,6 +23,7 @@ from faxgate.cli.admin import (
 )
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
 from faxgate.render.command import render_command
 from faxgate.runtime import build_app, open_runtime
@@ -60,31 +62,65 @@ def _print_demo(demo: DemoAccount, host: str, port: int) -> None:
     )
 
 
+def _check_topology(dc: str | None, region: str | None, shared_reports: bool) -> None:
+    if region and dc:
+        raise click.UsageError("--dc and --region exclude each other")
+    if shared_reports and not region:
+        raise click.UsageError("--shared-reports goes with --region")
+    try:
+        if region:
+            region_dcs(region)
+        if dc:
+            dc_code(dc)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--dc", default=None, help="Data-center identity carried in job IDs (e.g. de1).")
+@click.option(
+    "--region",
+    default=None,
+    help="Emulate a region in one process: HA URL /rest/v1, DC URLs /<region>1/rest/v1 and "
+    "/<region>2/rest/v1 (e.g. --region de).",
+)
+@click.option(
+    "--shared-reports", is_flag=True, help="With --region: every URL sees every job of the login."
+)
 @click.option("--no-workers", is_flag=True, help="Serve the API only; run `faxgate worker` apart.")
 @store_options
 def serve(
     host: str,
     port: int,
     dc: str | None,
+    region: str | None,
+    shared_reports: bool,
     no_workers: bool,
     data_dir: Path | None,
     db_url: str | None,
 ) -> None:
     """Run the HTTP API, with the fax workers in the same process by default."""
     logs.configure()
-    settings = settings_from(data_dir, db_url, dc=dc)
+    _check_topology(dc, region, shared_reports)
+    settings = settings_from(
+        data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
+    )
     demo = None
     if _is_loopback(host):
         demo = with_database(settings, accounts.create_demo_if_empty)
 
     async def run() -> None:
         runtime = await open_runtime(settings)
+        where = (
+            f"region {region}: HA /rest/v1, DCs /{region}1/rest/v1 and /{region}2/rest/v1"
+            f"{' (shared reports)' if shared_reports else ''}"
+            if region
+            else f"dc {settings.dc}"
+        )
         click.echo(
-            f"faxgate on http://{host}:{port} (dc {settings.dc}, carrier {runtime.carrier.name}, "
+            f"faxgate on http://{host}:{port} ({where}, carrier {runtime.carrier.name}, "
             f"database {runtime.db.reader.dialect.name})",
             err=True,
         )

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode
 from faxgate.config import Settings
-from faxgate.domain.ids import new_job_id
+from faxgate.domain.ids import dc_code, new_job_id
 from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
@@ -35,6 +35,7 @@ _WHITESPACE = re.compile(rb"\s+")
 class Submitter:
     login: str
     cust_nr: str
+    dc: str  # the data center the job is placed on
 
 
 def decode_document(index: int, doc: Document, settings: Settings) -> bytes | None:
@@ -105,10 +106,10 @@ def build_job(
     )
     transport = request.transport_options
     return NewJob(
-        job_id=new_job_id(settings.dc, int(now.timestamp() * 1000)),
+        job_id=new_job_id(who.dc, int(now.timestamp() * 1000)),
         login=who.login,
         cust_nr=who.cust_nr,
-        dc=settings.dc.upper(),
+        dc=dc_code(who.dc),
         created_at=now.timestamp(),
         reference=Reference(
             (ref.customer_defined_id or "") if ref else "",
