@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from faxgate.domain.ids import JOB_ID_PATTERN
+from faxgate.service.account_admin import add_template
 from faxgate.store.tables import documents, jobs, recipients
 from tests.api.helpers import send
 from tests.conftest import CUST_NR, LOGIN, PASSWORD, Service
@@ -101,6 +102,7 @@ async def test_go_sdk_dialect_is_accepted(api: Service) -> None:
 
 
 async def test_full_request_is_stored_including_later_options(api: Service) -> None:
+    await add_template(api.db, CUST_NR, "overlay", "letterhead", pdf(), is_default=False)
     body = job(
         "+4912345",
         reference={"customerDefinedId": "c-1", "billingCode": "bc", "billingInfo": "bi"},
@@ -199,3 +201,22 @@ async def test_duplicate_customer_defined_id_is_409_naming_the_first_job(api: Se
     # jobs without a customerDefinedId are never duplicates
     await send(api.client, job())
     await send(api.client, job())
+
+
+async def test_overlay_must_name_a_template_of_the_account(api: Service) -> None:
+    body = job(renderingOptions={"overlay": {"name": "letterhead", "mode": "ALL_PAGES"}})
+    response = await api.client.post(api.url(), json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] == "renderingOptions.overlay.name"
+    body["renderingOptions"]["overlay"]["mode"] = "NO_OVERLAY"
+    await send(api.client, body)
+
+
+async def test_charset_is_checked_for_text_documents_only(api: Service) -> None:
+    text = {"name": "note.txt", "data": b64("Grüße".encode("cp1252")), "charset": "koi8"}
+    response = await api.client.post(api.url(), json=job(documents=[text]))
+    assert response.status_code == 400
+    assert response.json()["field"] == "documents[0].charset"
+    text["charset"] = "windows-1252"
+    await send(api.client, job(documents=[text]))
+    await send(api.client, job(documents=[{"name": "a.pdf", "data": b64(pdf()), "charset": "x"}]))

@@ -38,7 +38,11 @@ def _errors(*codes: int) -> dict[str, Any]:
         409: "Duplicate job: the same customerDefinedId within the duplicate window",
         413: "Body over the configured limit",
     }
-    return {str(c): _json(wire_out.ErrorOut, text[c]) for c in codes}
+    # The SDKs expect a single unknown report as 404 with an empty body (spec §11.5 item 10).
+    return {
+        str(c): {"description": text[c]} if c == 404 else _json(wire_out.ErrorOut, text[c])
+        for c in codes
+    }
 
 
 def build_openapi() -> dict[str, Any]:
@@ -105,7 +109,7 @@ def build_openapi() -> dict[str, Any]:
                             "content": {
                                 "application/json": {
                                     "schema": {
-                                        "oneOf": [
+                                        "anyOf": [
                                             _ref(wire_out.FaxReportListOut),
                                             _ref(wire_out.JobDeleteListOut),
                                         ]

@@ -100,12 +100,16 @@ class BulkAction(StrEnum):
     DELETE = "DELETE"
 
 
-def _charset_key(value: Any) -> Any:
-    # Charset values keep their hyphens (UTF-8), so match them on their own terms.
-    if isinstance(value, str):
-        key = value.strip().upper().replace("_", "-")
-        return key or None
-    return value
+def text_charset(value: str | None) -> Charset:
+    """The Charset named by a document's `charset` (case-insensitive; default UTF-8)."""
+    key = (value or "").strip().upper().replace("_", "-")
+    if not key:
+        return Charset.UTF_8
+    try:
+        return Charset(key)
+    except ValueError:
+        allowed = ", ".join(c.value for c in Charset)
+        raise ValueError(f"unknown charset {value!r}: expected one of {allowed}") from None
 
 
 def _fax_number(value: str) -> str:
@@ -156,7 +160,7 @@ class FaxRecipient(Wire):
 
 class Document(Wire):
     name: Annotated[str, AfterValidator(_document_name)]
-    charset: Annotated[Charset | None, BeforeValidator(_charset_key)] = None
+    charset: OptStr = None  # checked in submit, for .txt documents only (spec §11.5 item 4)
     reference: Annotated[OptStr, AfterValidator(lambda v: v and _http_url(v))] = None
     data: OptStr = None
 

@@ -37,7 +37,10 @@ def parse_bound(field: str, text: str, now: datetime) -> datetime:
     duration = _DURATION.fullmatch(text.upper())
     if duration:
         parts = {k: float(v) for k, v in duration.groupdict().items() if v}
-        return now + timedelta(**parts)
+        try:
+            return now + timedelta(**parts)
+        except OverflowError:
+            raise InvalidValidity(field, f"{text!r} reaches beyond the year 9999") from None
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
@@ -58,7 +61,15 @@ def add_one_month(moment: datetime) -> datetime:
 def validity_window(start: str | None, end: str | None, now: datetime) -> ValidityWindow:
     """The window of a job submitted at `now` (aware); raises InvalidValidity naming the field."""
     start_at = parse_bound("meta.jobValid.start", start, now) if start else now
-    end_at = parse_bound("meta.jobValid.end", end, now) if end else add_one_month(start_at)
+    if end:
+        end_at = parse_bound("meta.jobValid.end", end, now)
+    else:
+        try:
+            end_at = add_one_month(start_at)
+        except ValueError:
+            raise InvalidValidity(
+                "meta.jobValid.start", "too late: its default end would pass the year 9999"
+            ) from None
     if end_at <= now:
         raise InvalidValidity("meta.jobValid.end", "the end is already in the past")
     if end_at <= start_at:

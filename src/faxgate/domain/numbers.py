@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _SEPARATORS = re.compile(r"[\s\-/().]")
-_DIGITS = re.compile(r"\d{3,24}")
+_DIGITS = re.compile(r"[0-9]{3,24}")  # ASCII only: \d would admit any script's digits
 
 
 class InvalidNumber(ValueError):

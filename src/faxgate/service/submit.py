@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode
+from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode, text_charset
 from faxgate.config import Settings
 from faxgate.domain.ids import dc_code, new_job_id
 from faxgate.domain.job_validity import InvalidValidity, validity_window
@@ -81,11 +81,16 @@ def build_job(
                 precheck_document(doc.name, content, settings)
             except DocumentRejected as exc:
                 raise InvalidRequest(f"documents[{i}]", str(exc)) from None
-        is_text = doc.name.lower().endswith(".txt")
+        charset = None
+        if doc.name.lower().endswith(".txt"):
+            try:
+                charset = text_charset(doc.charset).value
+            except ValueError as exc:
+                raise InvalidRequest(f"documents[{i}].charset", str(exc)) from None
         new_documents.append(
             NewDocument(
                 name=doc.name,
-                charset=(doc.charset.value if doc.charset else "UTF-8") if is_text else None,
+                charset=charset,
                 reference=doc.reference or None,
                 content=content,
             )
