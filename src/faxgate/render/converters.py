@@ -1,0 +1,90 @@
+"""Running external converters (Ghostscript, GhostPCL, LibreOffice) safely.
+
+Every run has a wall-clock timeout, a CPU-time limit, optionally an address-space limit, its
+own process group (so a timeout kills the converter's children too), and a failure message
+a person can read (the converter's last meaningful stderr line).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from faxgate.render.errors import rendering_error
+
+
+def _limits(cpu_seconds: int, memory_bytes: int | None) -> Callable[[], None]:
+    def apply() -> None:
+        os.setpgrp()
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        if memory_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    return apply
+
+
+def start(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    memory_bytes: int | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        list(args),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        preexec_fn=_limits(int(timeout) + 5, memory_bytes),  # noqa: PLW1509 (no threads here)
+    )
+
+
+def finish(process: subprocess.Popen[bytes], *, timeout: float, what: str) -> bytes:
+    """Wait for a started converter; its stdout, or RenderFailure naming what went wrong."""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.communicate()
+        raise rendering_error(f"{what} took longer than {timeout:g} s and was stopped") from None
+    if process.returncode != 0:
+        raise rendering_error(f"{what} failed: {_last_line(stderr, stdout)}")
+    return stdout
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    what: str,
+    memory_bytes: int | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> bytes:
+    process = start(args, timeout=timeout, memory_bytes=memory_bytes, env=env, cwd=cwd)
+    return finish(process, timeout=timeout, what=what)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _last_line(*streams: bytes) -> str:
+    for stream in streams:
+        lines = [
+            line.strip()
+            for line in stream.decode("utf-8", errors="replace").splitlines()
+            if line.strip() and not line.strip().startswith(("GPL Ghostscript", "Copyright"))
+        ]
+        if lines:
+            return lines[-1][:300]
+    return "no error message"
