@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
-
 from faxgate.render.fonts import cjk_font, mono_font
 
 _FONT_SIZE = 10.0
@@ -16,6 +14,9 @@ _PAPER = {"A4": "A4", "LETTER": "Letter"}
 
 
 def text_to_pdf(text: str, paper: str, output: Path) -> Path:
+    # fpdf2 takes about a second to import: only processes that render text pay for it.
+    from fpdf import FPDF  # noqa: PLC0415
+
     pdf = FPDF(format=_PAPER[paper])
     pdf.set_margins(_MARGIN_MM, _MARGIN_MM, _MARGIN_MM)
     pdf.set_auto_page_break(auto=True, margin=_MARGIN_MM)
