@@ -29,7 +29,6 @@ from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
 from faxgate.runtime import Runtime
 from faxgate.service.accounts import add_login
-from faxgate.service.auth import CredentialCache
 from faxgate.store.db import Database, migrate, open_database
 from tests.pg_server import running_postgres
 
@@ -165,9 +164,7 @@ async def start_service(
     settings: Settings, db: Database, workers: bool, mounts: dict[str, DataCenter] | None = None
 ) -> AsyncIterator[Service]:
     runtime = Runtime(settings, db, create_carrier(settings))
-    app = create_app(
-        ApiContext(settings, db, CredentialCache(), runtime.carrier.name), mounts=mounts
-    )
+    app = create_app(ApiContext.create(settings, db, runtime.carrier.name), mounts=mounts)
     if workers:
         await runtime.start_workers()
     transport = httpx.ASGITransport(app=app)

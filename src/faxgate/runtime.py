@@ -17,7 +17,6 @@ from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.worker import Pipeline
 from faxgate.render import Renderer
-from faxgate.service.auth import CredentialCache
 from faxgate.store.db import Database, migrate, open_database
 
 
@@ -63,7 +62,7 @@ async def open_runtime(settings: Settings) -> Runtime:
 
 def build_app(runtime: Runtime, with_workers: bool) -> Starlette:
     settings = runtime.settings
-    ctx = ApiContext(settings, runtime.db, CredentialCache(), runtime.carrier.name)
+    ctx = ApiContext.create(settings, runtime.db, runtime.carrier.name)
     mounts = (
         datacenters.region(settings.region, settings.shared_reports)
         if settings.region

@@ -12,9 +12,10 @@ from sqlalchemy import update
 
 from faxgate.carriers.spandsp import spandsp_available
 from faxgate.pipeline.files import spool_file
+from faxgate.service.account_admin import configure
 from faxgate.store.tables import jobs
 from tests.api.helpers import send, wait_final
-from tests.conftest import OTHER_LOGIN, OTHER_PASSWORD
+from tests.conftest import OTHER_CUST_NR, OTHER_LOGIN, OTHER_PASSWORD
 from tests.documents import job
 from tests.pipeline.conftest import ServiceFactory
 
@@ -101,3 +102,22 @@ async def test_files_go_with_the_report_and_with_the_purge(make_service: Service
         assert await purger.purge_once() == 1
         assert (await service.client.get(service.url(f"/reports/{purged}"))).status_code == 404
         assert not spool_file(data_dir, purged, 0).exists()
+
+
+async def test_retention_is_per_account(make_service: ServiceFactory) -> None:
+    bob = (OTHER_LOGIN, OTHER_PASSWORD)
+    async with make_service(retention_days=30) as service:
+        await configure(service.db, OTHER_CUST_NR, {"retentionDays": 1})
+        mine = await send(service.client, job("+99900"))
+        response = await service.client.post(f"/rest/v1/{OTHER_CUST_NR}/fax", json=job(), auth=bob)
+        theirs = response.json()["jobId"]
+        await wait_final(service.client, mine)
+        await wait_final(service.client, theirs, auth=bob, cust_nr=OTHER_CUST_NR)
+        async with service.db.writer.begin() as conn:
+            await conn.execute(update(jobs).values(completed_at=time.time() - 2 * 86400))
+        purger = service.runtime.purger
+        assert purger is not None
+        assert await purger.purge_once() == 1
+        assert (await service.client.get(service.url(f"/reports/{mine}"))).status_code == 200
+        gone = await service.client.get(f"/rest/v1/{OTHER_CUST_NR}/fax/reports/{theirs}", auth=bob)
+        assert gone.status_code == 404

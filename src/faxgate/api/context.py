@@ -9,6 +9,7 @@ from starlette.requests import Request
 from faxgate.config import Settings
 from faxgate.service.auth import CredentialCache
 from faxgate.service.errors import PayloadTooLarge
+from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
 
 
@@ -18,6 +19,11 @@ class ApiContext:
     db: Database
     credentials: CredentialCache
     carrier_name: str
+    writer: JobWriter
+
+    @classmethod
+    def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
+        return cls(settings, db, CredentialCache(), carrier_name, JobWriter(db, settings))
 
 
 def context(request: Request) -> ApiContext:

@@ -19,7 +19,7 @@ from faxgate.api.wire_out import deletion_json, report_json
 from faxgate.service import reports
 from faxgate.service.auth import Identity
 from faxgate.service.errors import InvalidRequest, WrongDataCenter
-from faxgate.service.submit import Submitter, build_job, store_job
+from faxgate.service.submit import Submitter, build_job
 
 log = structlog.get_logger("faxgate.api")
 _INLINE_BODY = 256 * 1024  # larger bodies are decoded and checked in a thread
@@ -45,7 +45,7 @@ async def send_job(request: Request) -> JSONResponse:
         )
     else:
         job = build_job(fax_request, body, submitter, ctx.settings, now)
-    await store_job(ctx.db, job, ctx.settings)
+    await ctx.writer.store(job)
     log.info(
         "job accepted",
         job_id=job.job_id,

@@ -110,6 +110,7 @@ unblock_command = _block_command("unblock", adding=False)
 @click.option("--push-principal", help="User, or OAuth2 client ID, of the default push.")
 @click.option("--push-credentials", help="Password, or OAuth2 client secret, of the default push.")
 @click.option("--push-token-url", help="OAuth2 token URL (client-credentials grant).")
+@click.option("--retention-days", type=float, help="Keep completed reports this long (0: default).")
 @store_options
 def configure_command(
     cust_nr: str,
@@ -120,15 +121,18 @@ def configure_command(
     push_principal: str | None,
     push_credentials: str | None,
     push_token_url: str | None,
+    retention_days: float | None,
     data_dir: Path | None,
     db_url: str | None,
 ) -> None:
-    """Set how the account is notified: push format, signing, default push target."""
+    """Account settings: push format, signing, default push target, report retention."""
     changes: dict[str, Any] = {}
     if push_format:
         changes["pushFormat"] = push_format.upper()
     if push_secret is not None:
         changes["pushSecret"] = push_secret or None
+    if retention_days is not None:
+        changes["retentionDays"] = retention_days or None
     if push_token_url is not None:
         changes["pushTokenUrl"] = push_token_url or None
     if push_url is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,3 +44,14 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
             await db.dispose()
 
     return asyncio.run(run())
+
+
+def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a long-lived service on uvloop when it is installed (uvicorn[standard] brings it):
+    uvicorn picks uvloop only when it owns the loop, and here we own it."""
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())

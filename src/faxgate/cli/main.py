@@ -22,7 +22,7 @@ from faxgate.cli.admin import (
     unblock_command,
 )
 from faxgate.cli.client import reports_group, send
-from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.cli.common import run_service, settings_from, store_options, with_database
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
 from faxgate.render.command import render_command
@@ -130,7 +130,7 @@ def serve(
         config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
         await uvicorn.Server(config).serve()
 
-    asyncio.run(run())
+    run_service(run)
 
 
 @main.command()
@@ -154,7 +154,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
             await runtime.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+        run_service(run)
 
 
 @main.group("accounts")

@@ -36,7 +36,7 @@ def dc_code(dc: str) -> str:
 
 
 def new_job_id(dc: str, now_ms: int) -> str:
-    randomness = "".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_CHARS))
+    randomness = _base36(secrets.randbelow(36**_RANDOM_CHARS), _RANDOM_CHARS)
     return "FJ" + _base36(now_ms, _TIME_CHARS) + dc_code(dc) + randomness
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 
 import anyio.to_thread
 import structlog
 
 from faxgate.config import Settings
 from faxgate.pipeline.files import remove_job_files
+from faxgate.store.accounts import retention_overrides
 from faxgate.store.db import Database
 from faxgate.store.reports import purge_completed_before
 
@@ -26,17 +28,26 @@ class Purger:
         self._task: asyncio.Task[None] | None = None
 
     async def purge_once(self, now: float | None = None) -> int:
-        cutoff = (now or time.time()) - self.settings.retention_days * 86400
+        """Purge every account: its own retention if it has one, else the service's."""
+        moment = now or time.time()
+        async with self.db.reader.connect() as conn:
+            overrides = await retention_overrides(conn)
+        total = await self._purge(moment - self.settings.retention_days * 86400, None, overrides)
+        for cust_nr, days in overrides.items():
+            total += await self._purge(moment - days * 86400, cust_nr, ())
+        return total
+
+    async def _purge(self, cutoff: float, only: str | None, excluding: Iterable[str]) -> int:
         total = 0
         while True:
             async with self.db.writer.begin() as conn:
-                ids = await purge_completed_before(conn, cutoff, _BATCH)
+                ids = await purge_completed_before(conn, cutoff, _BATCH, only, tuple(excluding))
             await anyio.to_thread.run_sync(remove_job_files, self.settings.data_dir, ids)
             total += len(ids)
             if len(ids) < _BATCH:
                 break
         if total:
-            log.info("reports purged", count=total, retention_days=self.settings.retention_days)
+            log.info("reports purged", count=total, account=only or "all others")
         return total
 
     async def _run(self) -> None:

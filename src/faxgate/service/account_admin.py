@@ -61,6 +61,9 @@ async def configure(db: Database, cust_nr: str, changes: dict[str, Any]) -> dict
     """Change account settings (push format, signing secret, default push, token URL)."""
     if "pushFormat" in changes and changes["pushFormat"] not in (None, *PUSH_FORMATS):
         raise InvalidRequest("pushFormat", f"must be one of {', '.join(PUSH_FORMATS)}")
+    days = changes.get("retentionDays")
+    if days is not None and not (isinstance(days, int | float) and days > 0):
+        raise InvalidRequest("retentionDays", "must be a positive number of days")
     await _require_account(db, cust_nr)
     async with db.writer.begin() as conn:
         return await accounts.update_account_settings(conn, cust_nr, changes)

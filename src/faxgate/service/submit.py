@@ -1,7 +1,6 @@
-"""Accepting a fax job: validate everything, then store it in one transaction.
-
-A job is answered 201 only after its commit; until then nothing of it exists. Documents go
-into the same transaction, so there is never a job without its documents.
+"""Accepting a fax job: validate everything and build the rows to store (intake.py
+commits them). Documents go into the same transaction as the job, so there is never a job
+without its documents.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
-
 from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode, text_charset
 from faxgate.config import Settings
 from faxgate.domain.ids import dc_code, new_job_id
@@ -23,10 +20,8 @@ from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
 from faxgate.render import DocumentRejected, precheck_document
-from faxgate.service.errors import DuplicateJob, InvalidRequest
-from faxgate.store.db import Database
-from faxgate.store.jobs import NewDocument, NewJob, NewRecipient, find_duplicate, insert_job
-from faxgate.store.work import find_template
+from faxgate.service.errors import InvalidRequest
+from faxgate.store.jobs import NewDocument, NewJob, NewRecipient
 
 _WHITESPACE = re.compile(rb"\s+")
 
@@ -143,30 +138,3 @@ def build_job(
             for r in request.recipients
         ),
     )
-
-
-async def store_job(db: Database, job: NewJob, settings: Settings) -> None:
-    """Commit the job; raises DuplicateJob for a repeated customerDefinedId in the window."""
-    cdid = job.reference.customer_defined_id
-    async with db.writer.begin() as conn:
-        if cdid and settings.duplicate_window_secs > 0:
-            if conn.dialect.name == "postgresql":
-                digest = hashlib.sha256(f"{job.login}\0{cdid}".encode()).digest()
-                key = int.from_bytes(digest[:8], signed=True)
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-            existing = await find_duplicate(
-                conn, job.login, cdid, job.created_at - settings.duplicate_window_secs
-            )
-            if existing is not None:
-                raise DuplicateJob(existing)
-        if (
-            job.overlay_name
-            and await find_template(conn, job.cust_nr, "overlay", job.overlay_name, fallback=False)
-            is None
-        ):
-            raise InvalidRequest(
-                "renderingOptions.overlay.name",
-                f"no overlay template {job.overlay_name!r} for this account "
-                "(add one with: faxgate templates add --kind overlay)",
-            )
-        await insert_job(conn, job)

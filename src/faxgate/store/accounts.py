@@ -84,3 +84,13 @@ async def update_account_settings(
 async def account_exists(conn: AsyncConnection, cust_nr: str) -> bool:
     found = await conn.scalar(select(accounts.c.cust_nr).where(accounts.c.cust_nr == cust_nr))
     return found is not None
+
+
+async def retention_overrides(conn: AsyncConnection) -> dict[str, float]:
+    """Accounts whose settings give their own retention in days."""
+    overrides = {}
+    for row in await conn.execute(select(accounts.c.cust_nr, accounts.c.settings)):
+        days = json.loads(row.settings).get("retentionDays")
+        if days is not None:
+            overrides[row.cust_nr] = float(days)
+    return overrides

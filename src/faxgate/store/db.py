@@ -64,7 +64,9 @@ def open_database(url: str) -> Database:
         return Database(engine, engine.execution_options(sqlite_immediate=True))
     if url.startswith("postgresql://"):
         url = "postgresql+asyncpg://" + url[len("postgresql://") :]
-    engine = create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs three round trips per checkout; a dead connection fails the
+    # request (clients retry) and the pool replaces it.
+    engine = create_async_engine(url, pool_size=20, max_overflow=20)
     return Database(engine, engine)
 
 

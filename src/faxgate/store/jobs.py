@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -45,38 +46,42 @@ class NewJob:
     overlay_name: str | None = None  # must name an overlay template of the account
 
 
-async def insert_job(conn: AsyncConnection, job: NewJob) -> None:
+async def insert_jobs(conn: AsyncConnection, batch: Sequence[NewJob]) -> None:
+    """Insert whole jobs: one executemany per table, however many jobs the batch holds."""
     await conn.execute(
-        jobs.insert().values(
-            job_id=job.job_id,
-            login=job.login,
-            cust_nr=job.cust_nr,
-            dc=job.dc,
-            created_at=job.created_at,
-            customer_defined_id=job.reference.customer_defined_id,
-            billing_code=job.reference.billing_code,
-            billing_info=job.reference.billing_info,
-            options=job.options_json,
-            payload_hash=job.payload_hash,
-            valid_start=job.valid_start,
-            valid_end=job.valid_end,
-        )
+        jobs.insert(),
+        [
+            {
+                "job_id": job.job_id,
+                "login": job.login,
+                "cust_nr": job.cust_nr,
+                "dc": job.dc,
+                "created_at": job.created_at,
+                "customer_defined_id": job.reference.customer_defined_id,
+                "billing_code": job.reference.billing_code,
+                "billing_info": job.reference.billing_info,
+                "options": job.options_json,
+                "payload_hash": job.payload_hash,
+                "valid_start": job.valid_start,
+                "valid_end": job.valid_end,
+            }
+            for job in batch
+        ],
     )
-    if job.documents:
-        await conn.execute(
-            documents.insert(),
-            [
-                {
-                    "job_id": job.job_id,
-                    "idx": i,
-                    "name": d.name,
-                    "charset": d.charset,
-                    "reference": d.reference,
-                    "content": d.content,
-                }
-                for i, d in enumerate(job.documents)
-            ],
-        )
+    document_rows = [
+        {
+            "job_id": job.job_id,
+            "idx": i,
+            "name": d.name,
+            "charset": d.charset,
+            "reference": d.reference,
+            "content": d.content,
+        }
+        for job in batch
+        for i, d in enumerate(job.documents)
+    ]
+    if document_rows:
+        await conn.execute(documents.insert(), document_rows)
     await conn.execute(
         recipients.insert(),
         [
@@ -91,6 +96,7 @@ async def insert_job(conn: AsyncConnection, job: NewJob) -> None:
                 "valid_end": job.valid_end,
                 "destination": r.numbers[0],
             }
+            for job in batch
             for i, r in enumerate(job.recipients)
         ],
     )

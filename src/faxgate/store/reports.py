@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,10 @@ REPORT_LIMIT = 1000
 
 def _utc(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def _owned(row: Any, login: str, dc: str | None) -> bool:
+    return bool(row.login == login and (dc is None or row.dc == dc))
 
 
 def _scope(login: str, dc: str | None) -> list[ColumnElement[bool]]:
@@ -46,8 +51,13 @@ async def load_reports(
                 jobs.c.billing_info,
                 jobs.c.created_at,
                 jobs.c.completed_at,
-            ).where(jobs.c.job_id.in_(unique_ids), *_scope(login, dc))
+                jobs.c.login,
+                jobs.c.dc,
+            ).where(jobs.c.job_id.in_(unique_ids))
         )
+        # By primary key only, ownership checked here: with `login = ?` in the WHERE, SQLite
+        # (no statistics) walks the login's index over every job it ever had.
+        if _owned(row, login, dc)
     }
     if not job_rows:
         return []
@@ -119,24 +129,32 @@ async def delete_jobs(
     """Delete the jobs this login owns among `job_ids`; returns the IDs deleted."""
     if not job_ids:
         return set()
-    rows = await conn.execute(
-        delete(jobs)
-        .where(jobs.c.job_id.in_(list(set(job_ids))), *_scope(login, dc))
-        .returning(jobs.c.job_id)
+    candidates = await conn.execute(
+        select(jobs.c.job_id, jobs.c.login, jobs.c.dc).where(jobs.c.job_id.in_(list(set(job_ids))))
     )
+    owned = [row.job_id for row in candidates if _owned(row, login, dc)]
+    if not owned:
+        return set()
+    rows = await conn.execute(delete(jobs).where(jobs.c.job_id.in_(owned)).returning(jobs.c.job_id))
     return {row.job_id for row in rows}
 
 
-async def purge_completed_before(conn: AsyncConnection, cutoff: float, limit: int) -> list[str]:
-    """Delete up to `limit` reports completed before `cutoff`; returns their IDs."""
+async def purge_completed_before(
+    conn: AsyncConnection,
+    cutoff: float,
+    limit: int,
+    only: str | None = None,
+    excluding: Sequence[str] = (),
+) -> list[str]:
+    """Delete up to `limit` reports completed before `cutoff`, of the account `only` or of
+    every account but those `excluding`; returns their IDs."""
+    query = select(jobs.c.job_id).where(jobs.c.completed_at < cutoff)
+    if only is not None:
+        query = query.where(jobs.c.cust_nr == only)
+    if excluding:
+        query = query.where(jobs.c.cust_nr.not_in(list(excluding)))
     ids = [
-        row.job_id
-        for row in await conn.execute(
-            select(jobs.c.job_id)
-            .where(jobs.c.completed_at < cutoff)
-            .order_by(jobs.c.completed_at)
-            .limit(limit)
-        )
+        row.job_id for row in await conn.execute(query.order_by(jobs.c.completed_at).limit(limit))
     ]
     if ids:
         await conn.execute(delete(jobs).where(jobs.c.job_id.in_(ids)))
