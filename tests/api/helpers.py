@@ -12,11 +12,17 @@ from tests.conftest import CUST_NR
 
 
 async def wait_final(
-    client: httpx.AsyncClient, job_id: str, within: float = 60, base: str = "/rest/v1"
+    client: httpx.AsyncClient,
+    job_id: str,
+    within: float = 60,
+    base: str = "/rest/v1",
+    auth: tuple[str, str] | None = None,
+    cust_nr: str = CUST_NR,
 ) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
-        response = await client.get(f"{base}/{CUST_NR}/fax/reports/{job_id}")
+        url = f"{base}/{cust_nr}/fax/reports/{job_id}"
+        response = await (client.get(url, auth=auth) if auth else client.get(url))
         assert response.status_code == 200, response.text
         report: dict[str, Any] = response.json()
         if all(r["status"] != "PENDING" for r in report["recipientStatus"]):
