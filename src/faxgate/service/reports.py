@@ -35,7 +35,7 @@ class Deletion:
 
 
 async def get_report(db: Database, scope: Scope, job_id: str) -> JobReport:
-    async with db.reader.connect() as conn:
+    async with db.snapshot.begin() as conn:
         found = await store.load_reports(conn, scope.login, [job_id], scope.dc)
     if not found:
         raise NotFound(job_id)
@@ -43,13 +43,13 @@ async def get_report(db: Database, scope: Scope, job_id: str) -> JobReport:
 
 
 async def oldest_completed(db: Database, scope: Scope) -> list[JobReport]:
-    async with db.reader.connect() as conn:
+    async with db.snapshot.begin() as conn:
         ids = await store.oldest_completed(conn, scope.login, scope.dc)
         return await store.load_reports(conn, scope.login, ids, scope.dc)
 
 
 async def bulk_get(db: Database, scope: Scope, job_ids: Sequence[str]) -> list[JobReport]:
-    async with db.reader.connect() as conn:
+    async with db.snapshot.begin() as conn:
         return await store.load_reports(conn, scope.login, job_ids, scope.dc)
 
 

@@ -24,6 +24,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     reader: AsyncEngine
     writer: AsyncEngine  # same pool; on SQLite its transactions take the write lock at BEGIN
+    snapshot: AsyncEngine  # same pool; its transactions read one consistent snapshot
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,13 +62,16 @@ def open_database(url: str) -> Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
-        return Database(engine, engine.execution_options(sqlite_immediate=True))
+        # A deferred BEGIN already reads one snapshot in WAL mode.
+        return Database(engine, engine.execution_options(sqlite_immediate=True), engine)
     if url.startswith("postgresql://"):
         url = "postgresql+asyncpg://" + url[len("postgresql://") :]
     # No pre-ping: it costs three round trips per checkout; a dead connection fails the
     # request (clients retry) and the pool replaces it.
     engine = create_async_engine(url, pool_size=20, max_overflow=20)
-    return Database(engine, engine)
+    # READ COMMITTED gives each statement its own snapshot: a report read as jobs, then
+    # recipients, could straddle a worker's commit.
+    return Database(engine, engine, engine.execution_options(isolation_level="REPEATABLE READ"))
 
 
 def _alembic_config(connection: Connection) -> Config:
