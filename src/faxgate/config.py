@@ -57,7 +57,7 @@ class Settings:
     max_pages: int = 500
     converter_timeout_secs: float = 120.0
     render_processes: int = 0  # 0: one per core
-    rasteriser: str = "auto"  # auto (Ghostscript if installed) | ghostscript | pdfium
+    rasteriser: str = "auto"  # auto: gs if installed (pdfium for 1-2 pages) | ghostscript | pdfium
     fax_compression: str = "g4"  # g4 | g3 (the spooled TIFF-F)
     # spandsp carrier
     spandsp_transport: str = "audio"  # audio | t38

@@ -25,6 +25,9 @@ from faxgate.render.text import text_to_pdf
 from faxgate.render.tiff_f import Strip, decode, encode, read_strips
 
 _GS_HINT = "install Ghostscript (apt install ghostscript)"
+# Ghostscript costs ~170 ms of process start-up per document, pdfium ~65 ms a page in
+# process (measured, docs/rendering.md): short documents are faster without the subprocess.
+_PDFIUM_UP_TO_PAGES = 2
 
 
 def use_ghostscript(settings: Settings) -> bool:
@@ -96,7 +99,9 @@ def pdf_bodies(
     pages = pdfium.page_count(pdf, name)
     if pages > settings.max_pages:
         raise rendering_error(f"document {name!r} has {pages} pages (at most {settings.max_pages})")
-    if use_ghostscript(settings):
+    if use_ghostscript(settings) and (
+        pages > _PDFIUM_UP_TO_PAGES or settings.rasteriser.lower() == "ghostscript"
+    ):
         processes = settings.render_processes or cpu_count()
         tiffs = ghostscript.rasterise_pdf(
             pdf, work_dir, pages=pages, rows=geometry.body_rows_fine, processes=processes,
