@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -74,11 +75,21 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
         return _body(421, None, str(exc))
+    if isinstance(exc, OperationalError | InterfaceError | OSError):
+        # The database is unreachable or refused the work. The job was not committed (but
+        # for a connection lost during COMMIT itself): the client may send again.
+        log.error("database unavailable", path=request.url.path, error=type(exc).__name__)
+        response = _body(503, None, "the database is unavailable; try again shortly")
+        response.headers["Retry-After"] = "5"
+        return response
     log.exception("unhandled", path=request.url.path)
     return _body(500, None, "internal error")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    OperationalError: handle,
+    InterfaceError: handle,
+    OSError: handle,
     ValidationError: handle,
     InvalidRequest: handle,
     AuthorizationMissing: handle,
