@@ -26,6 +26,8 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.e2e.sdk import sdk_python  # noqa: F401 (fixture: the SDK venv, built once)
+
 FAXGATE = str(Path(sys.executable).with_name("faxgate"))
 CUST_NR = "99999TE"
 LOGIN = "alice"

@@ -35,7 +35,7 @@ from tests.e2e.conftest import (
     free_port,
     run_cli,
 )
-from tests.e2e.test_sdk import sdk_python  # noqa: F401 (fixture: the SDK venv, built once)
+from tests.e2e.sdk import sdk_python  # noqa: F401 (fixture: the SDK venv, built once)
 
 REPO = Path(__file__).resolve().parents[2]
 HA_CONF = REPO / "deploy" / "nginx" / "faxgate-ha.conf"

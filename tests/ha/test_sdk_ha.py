@@ -9,14 +9,13 @@ next DC URL on 404. An SDK pointed at the HA URL for reports gets an error, not 
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from faxgate.domain.ids import dc_of
 from tests.documents import pdf
 from tests.e2e.conftest import CUST_NR, LOGIN, PASSWORD
+from tests.e2e.sdk import run_driver
 from tests.ha.conftest import Deployment
 from tests.ha.test_nginx_ha import final_report
 
@@ -25,23 +24,14 @@ ROUNDS = 4
 
 
 def drive(sdk_python: Path, deploy: Deployment, document: Path, *action: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            str(sdk_python),
-            str(DRIVER),
-            *("--ha-url", deploy.ha_url),
-            *("--dc-urls", f"{deploy.dc_url('DE2')},{deploy.dc_url('DE1')}"),
-            *("--cust-nr", CUST_NR, "--login", LOGIN, "--password", PASSWORD),
-            *("--pdf", str(document), *action),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return run_driver(
+        sdk_python,
+        DRIVER,
+        *("--ha-url", deploy.ha_url),
+        *("--dc-urls", f"{deploy.dc_url('DE2')},{deploy.dc_url('DE1')}"),
+        *("--cust-nr", CUST_NR, "--login", LOGIN, "--password", PASSWORD),
+        *("--pdf", str(document), *action),
     )
-    assert done.returncode == 0, f"SDK driver {action}:\n{done.stdout}\n{done.stderr}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_official_python_sdk_through_nginx(
