@@ -32,7 +32,6 @@ from faxgate.api.wire_out import (
     JobDeleteListOut,
     JobDeleteOut,
     deletion_json,
-    recipient_json,
     report_json,
 )
 from faxgate.domain.report import JobReport, RecipientReport, Reference
@@ -497,11 +496,14 @@ def test_sent_report_shape() -> None:
 
 
 def test_no_properties_is_null_not_an_empty_list() -> None:
-    assert recipient_json(_recipient(properties=()))["properties"] is None
+    assert (
+        report_json(_report(_recipient(properties=())))["recipientStatus"][0]["properties"] is None
+    )
 
 
 def test_duration_is_capped_for_rust_u16() -> None:
-    assert recipient_json(_recipient(duration_secs=70_000))["durationInSecs"] == 65535
+    (recipient,) = report_json(_report(_recipient(duration_secs=70_000)))["recipientStatus"]
+    assert recipient["durationInSecs"] == 65535
 
 
 texts = st.text(max_size=20)

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from faxgate.domain.report import JobReport, RecipientReport
+from faxgate.domain.report import JobReport
+from faxgate.notify.payload import report_dict
 from faxgate.service.reports import Deletion
 
 
@@ -72,31 +73,9 @@ class ErrorOut(Out):
     error: str
 
 
-def recipient_json(r: RecipientReport) -> dict[str, Any]:
-    return {
-        "number": r.number,
-        "properties": [{"key": k, "value": v} for k, v in r.properties] or None,
-        "status": r.status.value,
-        "reason": r.reason,
-        "sentTs": r.sent_ts.strftime("%Y-%m-%dT%H:%M:%SZ") if r.sent_ts else None,
-        "durationInSecs": min(r.duration_secs, 65535),
-        "sentToNumber": r.sent_to_number,
-        "remoteCsid": r.remote_csid,
-    }
-
-
 def report_json(report: JobReport) -> dict[str, Any]:
-    ref = report.reference
-    return {
-        "jobId": report.job_id,
-        "recipientStatus": [recipient_json(r) for r in report.recipients],
-        "pages": report.pages,
-        "reference": {
-            "customerDefinedId": ref.customer_defined_id,
-            "billingCode": ref.billing_code,
-            "billingInfo": ref.billing_info,
-        },
-    }
+    """The FaxReport of spec §4.2: the same form the JSON status push posts."""
+    return report_dict(report)
 
 
 def deletion_json(d: Deletion) -> dict[str, Any]:
