@@ -174,14 +174,7 @@ async def start_service(
         try:
             yield Service(settings, db, client, runtime, app)
         finally:
-            if runtime.notifier:
-                await runtime.notifier.stop()
-            if runtime.pipeline:
-                await runtime.pipeline.stop()
-            if runtime.purger:
-                await runtime.purger.stop()
-            if runtime.renderer:
-                runtime.renderer.close()
+            await runtime.stop_workers()
 
 
 @pytest.fixture

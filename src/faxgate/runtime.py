@@ -41,7 +41,7 @@ class Runtime:
         await self.purger.start()
         await self.notifier.start()
 
-    async def stop(self) -> None:
+    async def stop_workers(self) -> None:
         if self.notifier:
             await self.notifier.stop()
         if self.purger:
@@ -50,6 +50,9 @@ class Runtime:
             await self.pipeline.stop()
         if self.renderer:
             self.renderer.close()
+
+    async def stop(self) -> None:
+        await self.stop_workers()
         await self.db.dispose()
 
 

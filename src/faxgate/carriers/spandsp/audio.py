@@ -60,13 +60,7 @@ def run_audio(
             fax_rx(live.state, to_remote, BLOCK)
         fax_rx(sender.state, to_sender, BLOCK)
         samples += BLOCK
-        control.now = samples
-        if live is not None and control.due():
-            live.terminate()  # the remote's T.30 stops: it falls silent from now on
-            control.hung_up = True
-            live = None
-            if control.clears_call:  # the network tells our side the call is gone
-                sender.terminate()
+        live = control.tick(samples, live, sender)
         if sender.done and (remote is None or remote.done):
             break
         if samples % SAMPLE_RATE == 0 and not sender.done and watchdog.stalled(samples):

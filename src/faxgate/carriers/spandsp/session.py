@@ -37,6 +37,18 @@ class RemoteControl:
     def due(self) -> bool:
         return self.hang_up_at is not None and not self.hung_up and self.now >= self.hang_up_at
 
+    def tick(self, samples: int, live: Terminal | None, sender: Terminal) -> Terminal | None:
+        """Advance the clock and drop the call when the hang-up is due; returns the remote
+        terminal still on the line (None once it has hung up)."""
+        self.now = samples
+        if live is None or not self.due():
+            return live
+        live.terminate()  # the remote's T.30 stops: it falls silent from now on
+        self.hung_up = True
+        if self.clears_call:  # the network tells our side the call is gone
+            sender.terminate()
+        return None
+
 
 class Watchdog:
     """Notices a terminal that makes no T.30 progress (see STALL_SECONDS)."""

@@ -47,13 +47,7 @@ def run_t38(
             seq_to_sender += 1
         to_sender.clear()
         samples += BLOCK
-        control.now = samples
-        if live is not None and control.due():
-            live.terminate()
-            control.hung_up = True
-            live = None
-            if control.clears_call:  # the network tells our side the call is gone
-                sender.terminate()
+        live = control.tick(samples, live, sender)
         if sender.done and (remote is None or remote.done):
             break
         if samples % SAMPLE_RATE == 0 and not sender.done and watchdog.stalled(samples):
