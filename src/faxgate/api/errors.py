@@ -75,7 +75,7 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
         return _body(421, None, str(exc))
-    if isinstance(exc, OperationalError | InterfaceError | OSError):
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError):
         # The database is unreachable or refused the work. The job was not committed (but
         # for a connection lost during COMMIT itself): the client may send again.
         log.error("database unavailable", path=request.url.path, error=type(exc).__name__)
@@ -89,7 +89,7 @@ async def handle(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     OperationalError: handle,
     InterfaceError: handle,
-    OSError: handle,
+    ConnectionError: handle,
     ValidationError: handle,
     InvalidRequest: handle,
     AuthorizationMissing: handle,

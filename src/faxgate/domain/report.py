@@ -38,10 +38,6 @@ class JobReport:
     created_at: datetime
     completed_at: datetime | None  # set once every recipient is final
 
-    @property
-    def is_complete(self) -> bool:
-        return self.completed_at is not None
-
 
 def report_to_dict(report: JobReport) -> dict[str, Any]:
     """A JSON-ready snapshot, so a notification can be built after the report is deleted."""

@@ -13,7 +13,6 @@ DPI_X = 204
 DPI_FINE_Y = 196
 BAND_ROWS = 32  # one header line at fine resolution (DejaVu Sans Mono 22 px)
 _FINE_ROWS = {"A4": 2292, "LETTER": 2156}  # 297 mm and 11 in at 196 dpi
-_PAPER_POINTS = {"A4": (595.28, 841.89), "LETTER": (612.0, 792.0)}
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,6 @@ class PageGeometry:
     @property
     def dpi_y(self) -> int:
         return DPI_FINE_Y if self.fine else DPI_FINE_Y // 2
-
-    @property
-    def paper_points(self) -> tuple[float, float]:
-        return _PAPER_POINTS[self.paper]
 
 
 def paper_name(value: str) -> str:

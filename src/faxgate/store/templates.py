@@ -60,12 +60,3 @@ async def list_templates(conn: AsyncConnection, cust_nr: str | None) -> list[Tem
         TemplateInfo(r.cust_nr, r.kind, r.name, len(r.content), bool(r.is_default))
         for r in await conn.execute(query)
     ]
-
-
-async def remove_template(conn: AsyncConnection, cust_nr: str, kind: str, name: str) -> bool:
-    result = await conn.execute(
-        delete(templates)
-        .where(templates.c.cust_nr == cust_nr, templates.c.kind == kind, templates.c.name == name)
-        .returning(templates.c.name)
-    )
-    return result.first() is not None
