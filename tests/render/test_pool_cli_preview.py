@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,27 @@ def test_pool_failure_crosses_the_process_boundary(tmp_path: Path) -> None:
         asyncio.run(main())
     assert caught.value.status is FaxStatus.RENDERING_ERROR
     assert "cut.pdf" in caught.value.reason
+
+
+def test_pool_recovers_when_its_process_dies(tmp_path: Path) -> None:
+    """A render process killed (a converter crash, the OOM killer) breaks a process pool for
+    good; the renderer must replace it instead of failing every later fax."""
+    job = make_job((doc("a.pdf", text_pdf(1)),))
+
+    async def main() -> tuple[int, int]:
+        renderer = Renderer(Settings(render_processes=1))
+        try:
+            first = await renderer.render(job, RECIPIENT, tmp_path / "c1", tmp_path / "1.tiff")
+            for child in multiprocessing.active_children():
+                if child.name.startswith("SpawnProcess"):
+                    os.kill(child.pid or 0, signal.SIGKILL)
+                    child.join()
+            second = await renderer.render(job, RECIPIENT, tmp_path / "c2", tmp_path / "2.tiff")
+            return first, second
+        finally:
+            renderer.close()
+
+    assert asyncio.run(main()) == (1, 1)
 
 
 def test_page_png(tmp_path: Path) -> None:
