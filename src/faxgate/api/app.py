@@ -45,6 +45,7 @@ def create_app(
         try:
             yield
         finally:
+            ctx.writer.close()
             if on_stop:
                 await on_stop()
 

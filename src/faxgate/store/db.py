@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ class Database:
     reader: AsyncEngine
     writer: AsyncEngine  # same pool; on SQLite its transactions take the write lock at BEGIN
     snapshot: AsyncEngine  # same pool; its transactions read one consistent snapshot
+    # SQLite only: a plain (blocking) engine for code that runs in a thread of its own, where
+    # aiosqlite would cost a thread hand-off per statement. Transactions begin IMMEDIATE.
+    blocking_writer: Engine | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -33,10 +36,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.reader.dispose()
+        if self.blocking_writer is not None:
+            self.blocking_writer.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own BEGIN is deferred).
         dbapi_connection.isolation_level = None
@@ -50,7 +55,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -62,9 +67,15 @@ def open_database(url: str) -> Database:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine.sync_engine)
+        blocking = create_engine(
+            url.replace("+aiosqlite", "", 1),
+            connect_args={"timeout": 30, "check_same_thread": False},
+            execution_options={"sqlite_immediate": True},
+        )
+        _configure_sqlite(blocking)
         # A deferred BEGIN already reads one snapshot in WAL mode.
-        return Database(engine, engine.execution_options(sqlite_immediate=True), engine)
+        return Database(engine, engine.execution_options(sqlite_immediate=True), engine, blocking)
     if url.startswith("postgresql://"):
         url = "postgresql+asyncpg://" + url[len("postgresql://") :]
     # No pre-ping: it costs three round trips per checkout; a dead connection fails the

@@ -1,4 +1,8 @@
-"""Writing a new job, and finding duplicates of it."""
+"""Writing new jobs, and the checks made in the same transaction.
+
+These are synchronous: the intake writer runs them in one call per batch, in its own thread
+on SQLite (one hand-off instead of one per statement) and through `run_sync` on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
 
 from faxgate.domain.report import Reference
-from faxgate.store.tables import documents, jobs, recipients
+from faxgate.store.tables import documents, jobs, recipients, templates
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,9 @@ class NewJob:
     overlay_name: str | None = None  # must name an overlay template of the account
 
 
-async def insert_jobs(conn: AsyncConnection, batch: Sequence[NewJob]) -> None:
+def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
     """Insert whole jobs: one executemany per table, however many jobs the batch holds."""
-    await conn.execute(
+    conn.execute(
         jobs.insert(),
         [
             {
@@ -81,8 +85,8 @@ async def insert_jobs(conn: AsyncConnection, batch: Sequence[NewJob]) -> None:
         for i, d in enumerate(job.documents)
     ]
     if document_rows:
-        await conn.execute(documents.insert(), document_rows)
-    await conn.execute(
+        conn.execute(documents.insert(), document_rows)
+    conn.execute(
         recipients.insert(),
         [
             {
@@ -102,11 +106,11 @@ async def insert_jobs(conn: AsyncConnection, batch: Sequence[NewJob]) -> None:
     )
 
 
-async def find_duplicate(
-    conn: AsyncConnection, login: str, customer_defined_id: str, since: float
+def find_duplicate(
+    conn: Connection, login: str, customer_defined_id: str, since: float
 ) -> str | None:
     """An earlier job of this login with the same customerDefinedId inside the window."""
-    return await conn.scalar(
+    return conn.scalar(
         select(jobs.c.job_id)
         .where(
             jobs.c.login == login,
@@ -115,3 +119,19 @@ async def find_duplicate(
         )
         .limit(1)
     )
+
+
+def lock_for_duplicate_check(conn: Connection, key: int) -> None:
+    """On PostgreSQL, writers in other processes checking the same key take turns (until
+    commit). SQLite needs nothing: its write transactions are already serial."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def has_template(conn: Connection, cust_nr: str, kind: str, name: str) -> bool:
+    found = conn.scalar(
+        select(templates.c.name).where(
+            templates.c.cust_nr == cust_nr, templates.c.kind == kind, templates.c.name == name
+        )
+    )
+    return found is not None
