@@ -162,6 +162,13 @@ class Pipeline:
                 claim, None, final_without_call(claim, failure.status, failure.reason)
             )
             return
+        except Exception as exc:  # a bug or a broken data dir: end honestly, never stay pending
+            log.exception("render fault", job_id=claim.job_id, recipient=claim.idx)
+            reason = f"internal error while rendering ({type(exc).__name__}); see the server log"
+            await self._finish(
+                claim, None, final_without_call(claim, FaxStatus.RENDERING_ERROR, reason)
+            )
+            return
         call = FaxCall(
             job_id=claim.job_id,
             recipient_index=claim.idx,
