@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -34,6 +35,22 @@ async def test_accepted_job_is_committed_with_documents_and_recipients(api: Serv
         content = await conn.scalar(select(documents.c.content).where(documents.c.job_id == job_id))
         assert content == pdf(1)
         assert await conn.scalar(select(func.count()).where(recipients.c.job_id == job_id)) == 2
+
+
+async def test_concurrent_jobs_with_many_recipients_are_all_stored(api: Service) -> None:
+    """Jobs that share one commit, with more rows than one SQLite statement may bind."""
+    numbers = [f"+49301234{i:03d}" for i in range(250)]
+    job_ids = await asyncio.gather(*(send(api.client, job(*numbers)) for _ in range(8)))
+    async with api.db.reader.connect() as conn:
+        for job_id in job_ids:
+            stored = (
+                await conn.execute(
+                    select(recipients.c.idx, recipients.c.number)
+                    .where(recipients.c.job_id == job_id)
+                    .order_by(recipients.c.idx)
+                )
+            ).all()
+            assert [(row.idx, row.number) for row in stored] == list(enumerate(numbers))
 
 
 async def test_report_exists_immediately_as_pending(api: Service) -> None:

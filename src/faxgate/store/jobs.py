@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection
 
 from faxgate.domain.report import Reference
 from faxgate.store.tables import documents, jobs, recipients, templates
+
+_SQLITE_MAX_VARIABLES = 999  # the lowest limit of any SQLite build
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ class NewJob:
 
 
 def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
-    """Insert whole jobs: one executemany per table, however many jobs the batch holds."""
-    conn.execute(
-        jobs.insert(),
+    """Insert whole jobs: one statement per table, however many jobs the batch holds."""
+    _insert(
+        conn,
+        jobs,
         [
             {
                 "job_id": job.job_id,
@@ -85,9 +89,10 @@ def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
         for i, d in enumerate(job.documents)
     ]
     if document_rows:
-        conn.execute(documents.insert(), document_rows)
-    conn.execute(
-        recipients.insert(),
+        _insert(conn, documents, document_rows)
+    _insert(
+        conn,
+        recipients,
         [
             {
                 "job_id": job.job_id,
@@ -104,6 +109,25 @@ def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
             for i, r in enumerate(job.recipients)
         ],
     )
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """executemany on PostgreSQL (asyncpg sends the rows in one go). On SQLite, multi-row
+    INSERTs: pysqlite's executemany steps once per row and gives the GIL up each time, which
+    stalls the writer thread behind the busy event loop."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])  # our own column names, never client input
+    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "  # noqa: S608 - values bound
+    one_row = "(" + ",".join("?" * len(columns)) + ")"
+    per_statement = max(1, _SQLITE_MAX_VARIABLES // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        conn.exec_driver_sql(
+            head + ",".join([one_row] * len(chunk)),
+            tuple(row[column] for row in chunk for column in columns),
+        )
 
 
 def find_duplicate(
