@@ -136,12 +136,13 @@ def add_account(db_url: str, data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def faxgate_server(db_url: str, data_dir: Path) -> Iterator[Server]:
-    """`faxgate serve --no-workers` on loopback, with an account for LOGIN."""
+def faxgate_server(db_url: str, data_dir: Path, launcher: tuple[str, ...] = ()) -> Iterator[Server]:
+    """`faxgate serve --no-workers` on loopback, with an account for LOGIN. `launcher`
+    replaces the `faxgate` executable (bench/intake_layers.py runs variants)."""
     add_account(db_url, data_dir)
     port = free_port()
     command = [
-        faxgate_bin(),
+        *(launcher or (faxgate_bin(),)),
         "serve",
         "--host",
         "127.0.0.1",
