@@ -1,7 +1,8 @@
 """Where the time of one `POST /fax` goes: faxgate with parts of the intake path switched
 off (bench/faxgate_variant.py), each measured like bench/bench_intake.py measures the whole.
 
-Rows, from the bare HTTP server up to faxgate as users run it, on SQLite:
+Rows, from the bare HTTP server up to faxgate as users run it (on SQLite, or with
+`--db postgresql` on a throwaway PostgreSQL server):
 
 1. the baseline: a raw ASGI app that parses the JSON and answers 201;
 2. faxgate without storage, PDF check and logs: routing, authentication (cached), the whole
@@ -13,16 +14,19 @@ Rows, from the bare HTTP server up to faxgate as users run it, on SQLite:
 Each row prints requests/s, server CPU per request, and the CPU that row adds. The intake
 target (≥ 0.5 × baseline) leaves faxgate about twice the baseline's CPU per request.
 
-    .venv/bin/python -m bench.intake_layers [--duration 15] [--warmup 4]
+    .venv/bin/python -m bench.intake_layers [--duration 15] [--warmup 4] [--db postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from tests.pg_server import running_postgres
 
 from bench.bench_intake import Result, baseline_server, faxgate_server, measure, write_script
 
@@ -38,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=15, help="measured seconds per server")
     parser.add_argument("--warmup", type=int, default=4, help="warm-up seconds per server")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed as the load generator: apt-get install wrk")
@@ -49,9 +54,15 @@ def main() -> None:
             rows.append(("baseline (json.loads)", measure("baseline", server, script, args)))
         for name, parts in VARIANTS:
             data_dir = work / (parts.replace(",", "-") or "full")
-            url = f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}"
-            launcher = (sys.executable, "-m", "bench.faxgate_variant", "--without", parts, "--")
-            with faxgate_server(url, data_dir, launcher) as server:
+            with contextlib.ExitStack() as stack:
+                # A fresh database for each variant, so each starts empty with one account.
+                url = (
+                    stack.enter_context(running_postgres())
+                    if args.db == "postgresql"
+                    else f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}"
+                )
+                launcher = (sys.executable, "-m", "bench.faxgate_variant", "--without", parts, "--")
+                server = stack.enter_context(faxgate_server(url, data_dir, launcher))
                 rows.append((name, measure(name[:22], server, script, args)))
     baseline = rows[0][1]
     print(f"\n{'':34} {'req/s':>8} {'× baseline':>10} {'CPU µs/req':>11} {'adds µs':>8}")
