@@ -7,11 +7,13 @@ so a long PDF never has more than one bitmap in memory.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from faxgate.render.bitonal import fit_grey
@@ -19,6 +21,9 @@ from faxgate.render.errors import rendering_error
 from faxgate.render.geometry import DPI_FINE_Y, DPI_X, WIDTH
 
 _POINTS_PER_INCH = 72.0
+# pdfium must never run in two threads at once; the API process checks PDFs on the event
+# loop and, for large bodies, in worker threads.
+_PDFIUM_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -35,18 +40,40 @@ def open_pdf(source: Path | bytes, name: str) -> Iterator[pdfium.PdfDocument]:
 
 
 def describe_pdf_error(name: str, exc: Exception) -> str:
-    message = str(exc).lower()
-    if "password" in message:
+    return _pdf_error(name, password="password" in str(exc).lower())
+
+
+def _pdf_error(name: str, password: bool) -> str:
+    if password:
         return f"document {name!r} is a password-protected PDF and cannot be opened"
     return f"document {name!r} is not a readable PDF (it is damaged or truncated)"
 
 
 def page_count(source: Path | bytes, name: str) -> int:
-    with open_pdf(source, name) as document:
-        count = len(document)
+    """The number of pages; RenderFailure(RENDERING_ERROR) for a broken, empty or
+    password-protected PDF."""
+    if isinstance(source, bytes):
+        count = _count_in_memory(source, name)
+    else:
+        with open_pdf(source, name) as document:
+            count = len(document)
     if count == 0:
         raise rendering_error(f"document {name!r} is a PDF without pages")
     return count
+
+
+def _count_in_memory(content: bytes, name: str) -> int:
+    # pdfium's C API directly: on every submit, the helper objects (finalizers, weak
+    # references) cost more than parsing a small PDF.
+    with _PDFIUM_LOCK:
+        document = pdfium_c.FPDF_LoadMemDocument64(content, len(content), None)
+        if not document:
+            password = pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD
+            raise rendering_error(_pdf_error(name, password))
+        try:
+            return int(pdfium_c.FPDF_GetPageCount(document))
+        finally:
+            pdfium_c.FPDF_CloseDocument(document)
 
 
 def grey_pages(source: Path, name: str, rows: int) -> Iterator[Image.Image]:
