@@ -37,6 +37,17 @@ async def test_accepted_job_is_committed_with_documents_and_recipients(api: Serv
         assert await conn.scalar(select(func.count()).where(recipients.c.job_id == job_id)) == 2
 
 
+async def test_mime_wrapped_base64_is_accepted(api: Service) -> None:
+    """Java's MIME encoder wraps base64 every 76 characters with CRLF."""
+    wrapped = base64.encodebytes(pdf(1)).decode().replace("\n", "\r\n")
+    body = job("+4930123456")
+    body["documents"][0]["data"] = wrapped
+    job_id = await send(api.client, body)
+    async with api.db.reader.connect() as conn:
+        content = await conn.scalar(select(documents.c.content).where(documents.c.job_id == job_id))
+    assert content == pdf(1)
+
+
 async def test_concurrent_jobs_with_many_recipients_are_all_stored(api: Service) -> None:
     """Jobs that share one commit, with more rows than one SQLite statement may bind."""
     numbers = [f"+49301234{i:03d}" for i in range(250)]
