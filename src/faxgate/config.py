@@ -72,6 +72,7 @@ class Settings:
     smtp_tls: str = "none"  # none | starttls | tls
     smtp_user: str | None = None
     smtp_password: str | None = None
+    smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
 
     @property
@@ -96,6 +97,8 @@ class Settings:
 
 
 def _convert(name: str, type_name: str, raw: str) -> Any:
+    if type_name.endswith("None") and not raw.strip():
+        return None  # FAXGATE_X= unsets an optional setting (Path("") would be ".")
     try:
         if type_name.startswith("Path"):
             return Path(raw)
@@ -111,4 +114,4 @@ def _convert(name: str, type_name: str, raw: str) -> Any:
             return _str_list(raw)
     except ValueError as exc:
         raise ValueError(f"FAXGATE_{name.upper()}: {exc}") from exc
-    return raw or None if type_name.endswith("None") else raw
+    return raw

@@ -1,13 +1,15 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, optionally over TLS."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -19,6 +21,8 @@ class Mailbox:
     port: int = 0
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     reject_rcpt: dict[str, str] = field(default_factory=dict)  # address -> SMTP reply
+    # Per message, in the order of `messages`: the TLS version it came over, None for plain text.
+    tls_versions: list[str | None] = field(default_factory=list)
 
 
 class _Handler:
@@ -35,6 +39,9 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.box.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        # The transport, not session.ssl: aiosmtpd sets the latter only after STARTTLS.
+        tls = server.transport.get_extra_info("ssl_object")
+        self.box.tls_versions.append(tls.version() if isinstance(tls, ssl.SSLObject) else None)
         return "250 Message accepted"
 
 
@@ -56,11 +63,35 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_smtp(*, with_auth: bool = False) -> Iterator[Mailbox]:
+def running_smtp(
+    *,
+    with_auth: bool = False,
+    tls: Literal["starttls", "tls"] | None = None,
+    cert: trustme.LeafCert | None = None,
+) -> Iterator[Mailbox]:
+    """tls="starttls" offers and requires STARTTLS; tls="tls" speaks TLS from the first byte.
+
+    Both need `cert`, the server certificate (e.g. `trustme.CA().issue_cert("127.0.0.1")`).
+    """
     box = Mailbox(port=_free_port())
     extra: dict[str, Any] = {}
     if with_auth:
-        extra = {"authenticator": _authenticate, "auth_require_tls": False, "auth_required": True}
+        # aiosmtpd only knows about TLS it negotiated itself (STARTTLS), so with implicit TLS
+        # it would refuse AUTH unless told not to insist; plain text tests need that too.
+        extra = {
+            "authenticator": _authenticate,
+            "auth_require_tls": tls == "starttls",
+            "auth_required": True,
+        }
+    if tls is not None:
+        if cert is None:
+            raise ValueError("a TLS server needs a certificate")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        if tls == "starttls":
+            extra |= {"tls_context": context, "require_starttls": True}
+        else:
+            extra["ssl_context"] = context
     controller = Controller(_Handler(box), hostname="127.0.0.1", port=box.port, **extra)
     controller.start()
     try:

@@ -159,7 +159,8 @@ def _send(msg: EmailMessage, settings: Settings) -> None:
     if mode not in ("none", "starttls", "tls"):
         raise MailError(f"FAXGATE_SMTP_TLS={settings.smtp_tls!r}: use none, starttls or tls", False)
     where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
-    context = ssl.create_default_context()
+    # Built before connecting: a bad CA file is a configuration error, not a server fault.
+    context = _tls_context(settings) if mode != "none" else None
     try:
         smtp: smtplib.SMTP
         if mode == "tls":
@@ -189,12 +190,41 @@ def _send(msg: EmailMessage, settings: Settings) -> None:
     except smtplib.SMTPNotSupportedError as exc:
         raise MailError(f"{where}: {exc} (check FAXGATE_SMTP_TLS)", False) from exc
     except ssl.SSLCertVerificationError as exc:
-        raise MailError(f"{where}: TLS certificate not trusted: {exc}", False) from exc
+        raise MailError(f"{where}: {_untrusted(exc)}", False) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"{where}: {exc or type(exc).__name__}", True) from exc
     if refused:
         # Some addresses took the mail: sending again would duplicate it for them.
         raise MailError(f"{where}: sent, but {_refused(refused)}", False)
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if settings.smtp_ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=settings.smtp_ca_file)
+        except OSError as exc:  # ssl.SSLError is an OSError: a file that is not PEM lands here too
+            fault = exc.strerror or str(exc) or type(exc).__name__
+            raise MailError(
+                f"FAXGATE_SMTP_CA_FILE={str(settings.smtp_ca_file)!r}: not a readable file of PEM "
+                f"CA certificates ({fault})",
+                False,
+            ) from exc
+    return context
+
+
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: the chain is
+# trusted, so pointing at another CA would not help.
+_NAME_MISMATCH = {62, 64}
+
+
+def _untrusted(exc: ssl.SSLCertVerificationError) -> str:
+    reason = exc.verify_message or str(exc)
+    if exc.verify_code in _NAME_MISMATCH:
+        hint = "FAXGATE_SMTP_HOST must be a name the certificate is issued for"
+    else:
+        hint = "for a private CA, set FAXGATE_SMTP_CA_FILE to its PEM certificate"
+    return f"TLS certificate not trusted ({reason}); {hint}"
 
 
 def _refused(recipients: dict[str, tuple[int, bytes]]) -> str:

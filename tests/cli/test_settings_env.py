@@ -1,0 +1,28 @@
+"""Settings from FAXGATE_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faxgate.config import Settings
+
+
+def test_empty_variable_unsets_an_optional_path() -> None:
+    settings = Settings.from_env({"FAXGATE_SMTP_CA_FILE": "", "FAXGATE_BLOCKLIST_FILE": "  "})
+    assert settings.smtp_ca_file is None
+    assert settings.blocklist_file is None
+
+
+def test_path_and_number_variables_are_converted() -> None:
+    settings = Settings.from_env(
+        {"FAXGATE_SMTP_CA_FILE": "/etc/ssl/private-ca.pem", "FAXGATE_SMTP_PORT": "587"}
+    )
+    assert settings.smtp_ca_file == Path("/etc/ssl/private-ca.pem")
+    assert settings.smtp_port == 587
+
+
+def test_bad_number_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="FAXGATE_SMTP_PORT"):
+        Settings.from_env({"FAXGATE_SMTP_PORT": "twenty-five"})
