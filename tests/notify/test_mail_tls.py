@@ -163,6 +163,17 @@ async def test_starttls_not_offered_tells_to_check_the_tls_setting(ca_file: Path
     assert "check FAXGATE_SMTP_TLS" in text
 
 
+async def test_implicit_tls_against_a_plain_port_tells_to_check_the_tls_setting(
+    ca_file: Path,
+) -> None:
+    with running_smtp() as box:
+        with pytest.raises(MailError) as info:
+            await send_mail(_mail(), _settings(box, "tls", smtp_ca_file=ca_file))
+        assert box.messages == []
+    assert not info.value.retryable
+    assert "check FAXGATE_SMTP_TLS" in str(info.value)
+
+
 async def test_missing_ca_file_is_a_final_error(starttls_box: Mailbox, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-ca.pem"
     with pytest.raises(MailError) as info:

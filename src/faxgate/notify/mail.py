@@ -191,6 +191,10 @@ def _send(msg: EmailMessage, settings: Settings) -> None:
         raise MailError(f"{where}: {exc} (check FAXGATE_SMTP_TLS)", False) from exc
     except ssl.SSLCertVerificationError as exc:
         raise MailError(f"{where}: {_untrusted(exc)}", False) from exc
+    except ssl.SSLError as exc:  # e.g. implicit TLS against a plain port: retrying cannot help
+        raise MailError(
+            f"{where}: TLS failed: {exc} (check FAXGATE_SMTP_TLS and _PORT)", False
+        ) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"{where}: {exc or type(exc).__name__}", True) from exc
     if refused:
