@@ -191,6 +191,8 @@ def _send(msg: EmailMessage, settings: Settings) -> None:
         raise MailError(f"{where}: {exc} (check FAXGATE_SMTP_TLS)", False) from exc
     except ssl.SSLCertVerificationError as exc:
         raise MailError(f"{where}: {_untrusted(exc)}", False) from exc
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:  # the server hung up: may pass
+        raise MailError(f"{where}: {exc or type(exc).__name__}", True) from exc
     except ssl.SSLError as exc:  # e.g. implicit TLS against a plain port: retrying cannot help
         raise MailError(
             f"{where}: TLS failed: {exc} (check FAXGATE_SMTP_TLS and _PORT)", False
