@@ -56,6 +56,7 @@ class Settings:
     # rendering
     max_pages: int = 500
     converter_timeout_secs: float = 120.0
+    render_timeout_secs: float = 600.0  # one recipient's whole render (all its documents)
     render_processes: int = 0  # 0: one per core
     rasteriser: str = "auto"  # auto: gs if installed (pdfium for 1-2 pages) | ghostscript | pdfium
     fax_compression: str = "g4"  # g4 | g3 (the spooled TIFF-F)

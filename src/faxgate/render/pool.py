@@ -23,36 +23,61 @@ from faxgate.render.model import RenderJob, RenderRecipient
 class Renderer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._workers = max(1, settings.render_processes or len(os.sched_getaffinity(0)))
+        # At most one render per process is handed to the pool, so the time limit counts
+        # rendering only, never the wait in the pool's queue behind other recipients.
+        self._slots = asyncio.Semaphore(self._workers)
+        self.timeout_secs = settings.render_timeout_secs  # tests may lower it
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        workers = self._settings.render_processes or len(os.sched_getaffinity(0))
         return ProcessPoolExecutor(
-            max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")
+            max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
         )
 
     async def render(
         self, job: RenderJob, recipient: RenderRecipient, cache_dir: Path, out: Path
     ) -> int:
-        """Render in the pool. A pool whose process died (a converter crash, the OOM
-        killer) is broken for good, so it is replaced and the render tried once more; a
-        document that kills the renderer twice fails as RENDERING_ERROR."""
+        """Render in the pool, each attempt within `timeout_secs`.
+
+        A pool whose process died (a converter crash, the OOM killer) is broken for good, so
+        it is replaced and the render tried once more; a document that kills the renderer
+        twice fails as RENDERING_ERROR. A running task cannot be cancelled, so a render over
+        the time limit is stopped by killing its pool's processes: the other renders on that
+        pool see a broken pool and take their second attempt on the new one."""
         loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            pool = self._pool
-            try:
-                return await loop.run_in_executor(
-                    pool, render_fax, job, recipient, self._settings, cache_dir, out
-                )
-            except BrokenProcessPool:
-                if self._pool is pool:  # the first caller to notice replaces it
-                    self._pool = self._new_pool()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                if attempt == 2:
+        async with self._slots:
+            for attempt in (1, 2):
+                pool, limit = self._pool, self.timeout_secs
+                deadline = asyncio.timeout(limit)
+                try:
+                    async with deadline:
+                        return await loop.run_in_executor(
+                            pool, render_fax, job, recipient, self._settings, cache_dir, out
+                        )
+                except BrokenProcessPool:
+                    self._replace(pool, kill=False)
+                    if attempt == 2:
+                        raise rendering_error(
+                            "the renderer crashed twice on this document; it cannot be rendered"
+                        ) from None
+                except TimeoutError:
+                    if not deadline.expired():
+                        raise  # raised by render_fax itself, not our limit
+                    self._replace(pool, kill=True)
                     raise rendering_error(
-                        "the renderer crashed twice on this document; it cannot be rendered"
+                        f"the document took longer than {limit:g} seconds to render"
                     ) from None
         raise AssertionError("unreachable")
+
+    def _replace(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
+        if self._pool is not pool:
+            return  # another render already replaced it (and killed it if it had to)
+        self._pool = self._new_pool()
+        if kill:
+            for process in list(pool._processes.values()):  # the manager thread edits it
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
