@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from faxgate.render.errors import rendering_error
@@ -30,3 +31,14 @@ def mono_font() -> Path:
 def cjk_font() -> Path | None:
     """Noto Sans CJK, or None: text without CJK characters renders without it."""
     return _find(_CJK)
+
+
+@lru_cache(maxsize=4)
+def codepoints(font: Path) -> frozenset[int]:
+    """The characters `font` has a glyph for, from its Unicode cmap."""
+    # fontTools comes with fpdf2; imported here so that processes which never ask (the API
+    # server imports the render package) do not pay for it.
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    with TTFont(str(font), lazy=True, fontNumber=0) as parsed:
+        return frozenset(parsed.getBestCmap())

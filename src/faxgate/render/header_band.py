@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import groupby
 
 from PIL import Image, ImageDraw, ImageFont
 
 from faxgate.render.bitonal import halve_bitonal
-from faxgate.render.fonts import mono_font
+from faxgate.render.fonts import cjk_font, codepoints, mono_font
 from faxgate.render.geometry import BAND_ROWS, WIDTH
 from faxgate.render.tiff_f import Strip, encode
 
@@ -15,20 +16,66 @@ _FONT_PX = 22  # about 8 pt at 196 dpi: the usual size of a fax header
 _MARGIN_X = 12
 _TOP = 4
 
+Run = tuple[str, ImageFont.FreeTypeFont]
+
 
 @lru_cache(maxsize=1)
 def _font() -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(mono_font()), _FONT_PX)
 
 
+def _baseline() -> int:
+    return _TOP + _font().getmetrics()[0]
+
+
+@lru_cache(maxsize=1)
+def _fallback_font() -> ImageFont.FreeTypeFont | None:
+    """Noto Sans CJK sized to the band, or None when it is not installed."""
+    path = cjk_font()
+    if path is None:
+        return None
+    # Noto's line box is taller than DejaVu's: at the header's size its descenders would reach
+    # the band's last row, which must stay white for the splice, so it is drawn a little smaller.
+    above, below = _baseline(), BAND_ROWS - 1 - _baseline()
+    size = _FONT_PX
+    while True:
+        font = ImageFont.truetype(str(path), size, index=0)
+        ascent, descent = font.getmetrics()
+        if size == 1 or (ascent <= above and descent <= below):
+            return font
+        size -= 1
+
+
+@lru_cache(maxsize=1)
+def _mono_codepoints() -> frozenset[int]:
+    return codepoints(mono_font())
+
+
+def _runs(text: str) -> list[Run]:
+    """`text` split into runs of one font: DejaVu where it has the glyph, else the fallback."""
+    fallback = _fallback_font()
+    if fallback is None:
+        return [(text, _font())]
+    covered = _mono_codepoints()
+    return [
+        ("".join(chars), _font() if in_mono else fallback)
+        for in_mono, chars in groupby(text, key=lambda ch: ord(ch) in covered)
+    ]
+
+
 @lru_cache(maxsize=512)
 def _segment(text: str) -> Image.Image:
     """One piece of header text, drawn once: on a long fax only the page number changes, so
     the date and CSID pieces are reused from this cache on every page."""
-    font = _font()
-    width = max(1, int(font.getlength(text)) + 2)
+    runs = _runs(text)
+    width = max(1, int(sum(font.getlength(run) for run, font in runs)) + 2)
     image = Image.new("L", (width, BAND_ROWS), 255)
-    ImageDraw.Draw(image).text((0, _TOP), text, font=font, fill=0)
+    draw = ImageDraw.Draw(image)
+    x = 0.0
+    for run, font in runs:
+        # one shared baseline, whatever the fonts' different ascents
+        draw.text((x, _baseline()), run, font=font, fill=0, anchor="ls")
+        x += font.getlength(run)
     return image
 
 
