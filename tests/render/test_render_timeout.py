@@ -110,8 +110,8 @@ def test_a_render_sharing_the_killed_pool_is_retried(tmp_path: Path) -> None:
     killing A's pool breaks B's render, which takes its second attempt on the pool A's
     timeout put in place (B must not replace that one again)."""
     warm = make_job((doc("one.pdf", text_pdf(1)),))
-    slow = make_job((doc("a.pdf", long_pdf(10)),))  # well over 0.3 s with pdfium
-    other = make_job((doc("b.pdf", long_pdf(20)),))  # still running when A's limit ends
+    slow = make_job((doc("a.pdf", long_pdf(20)),))  # over 1 s with pdfium: far over 0.3 s
+    other = make_job((doc("b.pdf", long_pdf(40)),))  # still running when A's limit ends
 
     async def main() -> tuple[RenderFailure, int, bool, bool]:
         renderer = Renderer(SETTINGS.with_overrides(render_processes=2))
@@ -141,5 +141,5 @@ def test_a_render_sharing_the_killed_pool_is_retried(tmp_path: Path) -> None:
     failure, pages, b_pending_at_kill, same_pool = asyncio.run(main())
     assert "longer than 0.3 seconds" in failure.reason
     assert b_pending_at_kill  # otherwise this test proves nothing about the retry
-    assert pages == 20
+    assert pages == 40
     assert same_pool
