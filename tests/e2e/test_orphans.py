@@ -7,32 +7,13 @@ from pathlib import Path
 
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer
-
-
-def _children(parent: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        if int(fields[1]) == parent:
-            found.add(int(stat.parent.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+from tests.processes import all_gone, children
 
 
 def _render_processes(server_pid: int) -> set[int]:
     return {
         pid
-        for pid in _children(server_pid)
+        for pid in children(server_pid)
         if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
     }
 
@@ -53,7 +34,4 @@ def test_render_processes_die_with_a_killed_server(server: FaxgateServer) -> Non
 
     server.kill()
 
-    deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in rendered_by) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in rendered_by if _running(pid)]
+    assert all_gone(rendered_by, within=10)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from faxgate.config import Settings
 from faxgate.domain.statuses import FaxStatus
 from faxgate.render import Renderer, RenderFailure
+from tests.processes import all_gone
 from tests.render.conftest import RECIPIENT, doc, make_job, text_pdf
 
 # pdfium renders in the pool process itself: killing that process stops all of the work
@@ -34,25 +33,6 @@ def long_pdf(pages: int) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _gone_soon(pids: set[int]) -> bool:
-    """True once none of `pids` exists any more, allowing the pool's manager thread a moment
-    to reap them; far less than the stopped render would have needed to end on its own."""
-    deadline = time.monotonic() + 2
-    while any(_alive(pid) for pid in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_render_timeout_secs_from_the_environment() -> None:
@@ -102,7 +82,7 @@ def test_the_stuck_process_is_killed(tmp_path: Path) -> None:
     before, after = asyncio.run(main())
     assert len(before) == 1
     assert not before & after  # a new pool, with none of the old processes
-    assert _gone_soon(before), f"render process {before} still exists after the timeout"
+    assert all_gone(before, within=2), f"render process {before} still exists after the timeout"
 
 
 def test_a_render_sharing_the_killed_pool_is_retried(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Running external converters (Ghostscript, GhostPCL, LibreOffice) safely.
 
 Every run has a wall-clock timeout, a CPU-time limit, optionally an address-space limit, its
-own process group (so a timeout kills the converter's children too), and a failure message
-a person can read (the converter's last meaningful stderr line).
+own process group (so a timeout kills the converter's children too), dies with the render
+process that started it, and ends with a failure message a person can read (the converter's
+last meaningful stderr line).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from faxgate.render.errors import rendering_error
+from faxgate.render.lifetime import die_with_parent
 
 
 def _limits(cpu_seconds: int, memory_bytes: int | None) -> Callable[[], None]:
+    parent = os.getpid()
+
     def apply() -> None:
+        die_with_parent(parent)
         os.setpgrp()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
         if memory_bytes is not None:

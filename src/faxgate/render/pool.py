@@ -8,10 +8,8 @@ the pipeline sees the same exception the worker raised.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -19,19 +17,8 @@ from pathlib import Path
 from faxgate.config import Settings
 from faxgate.render.compose import render_fax
 from faxgate.render.errors import rendering_error
+from faxgate.render.lifetime import die_with_parent
 from faxgate.render.model import RenderJob, RenderRecipient
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Render processes must not outlive a service that was SIGKILLed (or hit by the OOM
-    killer): nothing would ever stop them. Linux kills them when their parent dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        return  # not Linux-like: the parent's normal shutdown still stops the pool
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 class Renderer:
@@ -48,7 +35,7 @@ class Renderer:
         return ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
 
