@@ -1,4 +1,5 @@
-"""ASGI middleware: path tolerance (spec §2.3) and one structured log line per request."""
+"""ASGI middleware: path tolerance (spec §2.3) and one structured log line and one counted
+request (`faxgate_http_requests_total`) per request."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from faxgate.api.metrics import count_request
 
 log = structlog.get_logger("faxgate.http")
 _SLASHES = re.compile(r"/{2,}")
@@ -28,7 +31,8 @@ class TolerantPaths:
 
 
 class AccessLog:
-    """Method, path, status and duration; never bodies or credentials."""
+    """Method, path, status and duration; never bodies or credentials. The request counter
+    takes method and status only: paths carry job ids, one series each would be unbounded."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,6 +53,7 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
+            count_request(scope["method"], status)
             log.info(
                 "request",
                 method=scope["method"],

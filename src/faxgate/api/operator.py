@@ -1,17 +1,20 @@
-"""faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, number plan, job detail."""
+"""faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, metrics, number plan, job
+detail."""
 
 from __future__ import annotations
 
 import json
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import select, text
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
 from faxgate.api.inspect import inspect_routes
+from faxgate.api.metrics import render
 from faxgate.api.wire_out import report_json
 from faxgate.domain.number_plan import PLAN
 from faxgate.service import reports
@@ -34,6 +37,12 @@ async def health(request: Request) -> JSONResponse:
             "database": ctx.db.reader.dialect.name,
         }
     )
+
+
+async def metrics(request: Request) -> Response:
+    """Counts only, no customer data: open like /health (restrict it at the proxy if needed).
+    A database fault propagates to the 503 handler, so a scrape never reports stale zeros."""
+    return Response(await render(context(request).db), media_type=CONTENT_TYPE_LATEST)
 
 
 async def number_plan(request: Request) -> JSONResponse:
@@ -95,6 +104,7 @@ async def job_detail(request: Request) -> JSONResponse:
 def operator_routes() -> list[BaseRoute]:
     return [
         Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/number-plan", number_plan, methods=["GET"]),
         Route("/jobs/{jobId}", job_detail, methods=["GET"]),
         *inspect_routes(),
