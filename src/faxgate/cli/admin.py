@@ -1,18 +1,23 @@
-"""`faxgate templates` and `faxgate accounts block|unblock`: operator commands on accounts."""
+"""`faxgate templates` and `faxgate accounts block|unblock`: operator commands on accounts.
+
+account_admin brings in the renderer and SQLAlchemy, so the commands import it when they run
+(see faxgate.cli.common).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from faxgate.cli.common import settings_from, store_options, with_database
-from faxgate.service import account_admin
+from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.service.errors import InvalidRequest, NotFound
-from faxgate.store import templates as store_templates
-from faxgate.store.db import Database
+
+if TYPE_CHECKING:
+    from faxgate.store.db import Database
 
 
 def _fail(exc: InvalidRequest | NotFound) -> click.ClickException:
@@ -26,7 +31,7 @@ def templates_group() -> None:
 
 @templates_group.command("add")
 @click.option("--cust-nr", required=True)
-@click.option("--kind", type=click.Choice(account_admin.KINDS), required=True)
+@click.option("--kind", type=click.Choice(TEMPLATE_KINDS), required=True)
 @click.option("--name", help="Template name the jobs use (default: the file name).")
 @click.option("--default", "is_default", is_flag=True, help="The account's default of this kind.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -41,6 +46,8 @@ def templates_add(
     db_url: str | None,
 ) -> None:
     """Store FILE as a template (cover: Jinja2 HTML; overlay: one-page PDF or image)."""
+    from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
+
     settings = settings_from(data_dir, db_url)
     template_name = name or file.name
     try:
@@ -60,6 +67,8 @@ def templates_add(
 @store_options
 def templates_list(cust_nr: str | None, data_dir: Path | None, db_url: str | None) -> None:
     """Every template: account, kind, name, size, default."""
+    from faxgate.store import templates as store_templates  # noqa: PLC0415 - heavy, see top
+
     settings = settings_from(data_dir, db_url)
 
     async def read(db: Database) -> list[store_templates.TemplateInfo]:
@@ -79,6 +88,8 @@ def _block_command(name: str, adding: bool) -> click.Command:
     def command(
         cust_nr: str, numbers: tuple[str, ...], data_dir: Path | None, db_url: str | None
     ) -> None:
+        from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
+
         settings = settings_from(data_dir, db_url)
         add, remove = (list(numbers), []) if adding else ([], list(numbers))
         try:
@@ -103,7 +114,7 @@ unblock_command = _block_command("unblock", adding=False)
 
 @click.command("configure")
 @click.option("--cust-nr", required=True)
-@click.option("--push-format", type=click.Choice(account_admin.PUSH_FORMATS, case_sensitive=False))
+@click.option("--push-format", type=click.Choice(PUSH_FORMATS, case_sensitive=False))
 @click.option("--push-secret", help="HMAC-SHA256 secret for the X-Faxgate-Signature header.")
 @click.option("--push-url", help="Default push target for jobs that name none ('' removes it).")
 @click.option("--push-auth", type=click.Choice(["NONE", "HTTP_BASIC", "HTTP_DIGEST", "OAUTH2"]))
@@ -126,6 +137,8 @@ def configure_command(
     db_url: str | None,
 ) -> None:
     """Account settings: push format, signing, default push target, report retention."""
+    from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
+
     changes: dict[str, Any] = {}
     if push_format:
         changes["pushFormat"] = push_format.upper()
@@ -169,6 +182,8 @@ def push_group() -> None:
 @store_options
 def push_replay(job_id: str, data_dir: Path | None, db_url: str | None) -> None:
     """Deliver a job's failed notifications again (a running worker sends them)."""
+    from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
+
     settings = settings_from(data_dir, db_url)
     count = with_database(settings, lambda db: account_admin.replay_notifications(db, job_id))
     if not count:

@@ -1,16 +1,21 @@
-"""Options shared by the commands, and running a coroutine against the database."""
+"""Options shared by the commands, and running a coroutine against the database.
+
+Every `faxgate` call imports the whole cli package, so its module level stays cheap: the
+database, web server and renderer are imported inside the commands that use them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from faxgate.config import Settings
-from faxgate.store.db import Database, migrate, open_database
+
+if TYPE_CHECKING:
+    from faxgate.store.db import Database
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,6 +39,10 @@ def settings_from(data_dir: Path | None, db_url: str | None, **more: Any) -> Set
 
 
 def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    import asyncio  # noqa: PLC0415 - a tenth of a second, see top
+
+    from faxgate.store.db import migrate, open_database  # noqa: PLC0415 - SQLAlchemy, see top
+
     async def run() -> T:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = open_database(settings.database_url)
@@ -49,6 +58,8 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
 def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a long-lived service on uvloop when it is installed (uvicorn[standard] brings it):
     uvicorn picks uvloop only when it owns the loop, and here we own it."""
+    import asyncio  # noqa: PLC0415 - a tenth of a second, see top
+
     try:
         import uvloop  # noqa: PLC0415
     except ImportError:

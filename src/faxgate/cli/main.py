@@ -1,19 +1,21 @@
-"""faxgate serve | worker | accounts | numbers | send | reports | render."""
+"""faxgate serve | worker | accounts | numbers | send | reports | render.
+
+The web server, the runtime and the database are imported inside the commands that use them
+(see faxgate.cli.common).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
 
-from faxgate import logs
-from faxgate.api.datacenters import region_dcs
 from faxgate.cli.admin import (
     block_command,
     configure_command,
@@ -25,10 +27,9 @@ from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
-from faxgate.render.command import render_command
-from faxgate.runtime import build_app, open_runtime
-from faxgate.service import accounts
-from faxgate.service.accounts import DemoAccount
+
+if TYPE_CHECKING:
+    from faxgate.service.accounts import DemoAccount
 
 
 @click.group()
@@ -63,6 +64,8 @@ def _print_demo(demo: DemoAccount, host: str, port: int) -> None:
 
 
 def _check_topology(dc: str | None, region: str | None, shared_reports: bool) -> None:
+    from faxgate.api.datacenters import region_dcs  # noqa: PLC0415 - Starlette, see top
+
     if region and dc:
         raise click.UsageError("--dc and --region exclude each other")
     if shared_reports and not region:
@@ -102,6 +105,12 @@ def serve(
     db_url: str | None,
 ) -> None:
     """Run the HTTP API, with the fax workers in the same process by default."""
+    import uvicorn  # noqa: PLC0415 - heavy, see top
+
+    from faxgate import logs  # noqa: PLC0415 - heavy, see top
+    from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
+    from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
+
     logs.configure()
     _check_topology(dc, region, shared_reports)
     settings = settings_from(
@@ -137,6 +146,11 @@ def serve(
 @store_options
 def worker(data_dir: Path | None, db_url: str | None) -> None:
     """Run fax workers only (several may share one PostgreSQL database)."""
+    import asyncio  # noqa: PLC0415 - a tenth of a second, see top
+
+    from faxgate import logs  # noqa: PLC0415 - heavy, see top
+    from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
+
     logs.configure()
     settings = settings_from(data_dir, db_url)
 
@@ -171,6 +185,8 @@ def accounts_add(
     cust_nr: str, login: str, password: str, data_dir: Path | None, db_url: str | None
 ) -> None:
     """Create a login (and its account if new); an existing login gets the new password."""
+    from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
+
     settings = settings_from(data_dir, db_url)
     try:
         with_database(settings, lambda db: accounts.add_login(db, cust_nr, login, password))
@@ -183,6 +199,8 @@ def accounts_add(
 @store_options
 def accounts_list(data_dir: Path | None, db_url: str | None) -> None:
     """Every login with its customer number."""
+    from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
+
     settings = settings_from(data_dir, db_url)
     for row in with_database(settings, accounts.list_logins):
         click.echo(f"{row.cust_nr}\t{row.login}")
@@ -208,6 +226,32 @@ def numbers(as_json: bool) -> None:
         click.echo(f"{entry.number:<10} {entry.status.value:<17} {entry.description}")
 
 
+class _ImportedWhenRun(click.Command):
+    """Stands in for a command whose module is costly to import. The group's help lists it from
+    `help_text`, a copy of the real command's help (tests/cli/test_startup.py checks it); the
+    real command is imported to parse the arguments, so it runs and shows its own help."""
+
+    def __init__(self, name: str, help_text: str, load: Callable[[], click.Command]) -> None:
+        super().__init__(name, help=help_text)
+        self._load = load
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        return self._load().make_context(info_name, args, parent, **extra)
+
+
+def _render_command() -> click.Command:
+    # Any faxgate.render module loads the package, which loads the whole rendering pipeline.
+    from faxgate.render.command import render_command  # noqa: PLC0415 - see above
+
+    return render_command
+
+
 accounts_group.add_command(block_command)
 accounts_group.add_command(unblock_command)
 accounts_group.add_command(configure_command)
@@ -215,4 +259,10 @@ main.add_command(push_group)
 main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)
-main.add_command(render_command, "render")
+main.add_command(
+    _ImportedWhenRun(
+        "render",
+        "Render FILES (and/or a cover page) into one fax TIFF, as the service would send it.",
+        _render_command,
+    )
+)

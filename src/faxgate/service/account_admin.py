@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.domain.blocklist import parse_entries
 from faxgate.render import check_overlay, check_template
 from faxgate.service.errors import InvalidRequest, NotFound
 from faxgate.store import accounts, outbox, templates
 from faxgate.store.db import Database
-
-KINDS = ("cover", "overlay")
 
 
 async def _require_account(db: Database, cust_nr: str) -> None:
@@ -25,8 +24,8 @@ async def add_template(
 ) -> None:
     """Store a template after checking it renders: a cover must be valid Jinja2 HTML,
     an overlay a PDF or an image."""
-    if kind not in KINDS:
-        raise InvalidRequest("kind", f"must be one of {', '.join(KINDS)}")
+    if kind not in TEMPLATE_KINDS:
+        raise InvalidRequest("kind", f"must be one of {', '.join(TEMPLATE_KINDS)}")
     if not name.strip():
         raise InvalidRequest("name", "must not be empty")
     try:
@@ -52,9 +51,6 @@ async def set_block_list(
         entries = sorted((set(parse_entries(current)) | set(parse_entries(add))) - gone)
         await accounts.update_account_settings(conn, cust_nr, {"blockList": entries or None})
     return entries
-
-
-PUSH_FORMATS = ("XML", "JSON")
 
 
 async def configure(db: Database, cust_nr: str, changes: dict[str, Any]) -> dict[str, Any]:
