@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +39,18 @@ def api_options(func: Any) -> Any:
     return func
 
 
-def _client(url: str, login: str, password: str) -> httpx.Client:
+@contextlib.contextmanager
+def _client(url: str, login: str, password: str) -> Iterator[httpx.Client]:
+    """A client of the API; a service that cannot be reached is a one-line error."""
     # httpx takes a fifth of a second to import: only pay for it when a request is made.
     import httpx  # noqa: PLC0415 - see above
 
-    return httpx.Client(base_url=url.rstrip("/") + "/rest/v1", auth=(login, password), timeout=30)
+    base_url = url.rstrip("/") + "/rest/v1"
+    try:
+        with httpx.Client(base_url=base_url, auth=(login, password), timeout=30) as client:
+            yield client
+    except httpx.TransportError as exc:
+        raise click.ClickException(f"cannot reach faxgate at {url}: {exc}") from None
 
 
 def _check(response: httpx.Response) -> Any:
