@@ -123,3 +123,38 @@ def test_a_render_sharing_the_killed_pool_is_retried(tmp_path: Path) -> None:
     assert b_pending_at_kill  # otherwise this test proves nothing about the retry
     assert pages == 40
     assert same_pool
+
+
+def test_kills_for_other_renders_do_not_count_as_crashes(tmp_path: Path) -> None:
+    """B's render is broken twice, each time because another recipient went over its limit:
+    that is no fault of B's document, so B is not failed as 'crashed twice'."""
+    slow = make_job((doc("a.pdf", long_pdf(20)),))  # over 1 s with pdfium: far over 0.3 s
+    other = make_job((doc("b.pdf", long_pdf(60)),))  # still running after both kills
+
+    async def over_the_limit(renderer: Renderer, name: str) -> None:
+        renderer.timeout_secs = 0.3
+        task = asyncio.create_task(
+            renderer.render(slow, RECIPIENT, tmp_path / name, tmp_path / f"{name}.tiff")
+        )
+        await asyncio.sleep(0)  # the task has read its 0.3 s limit
+        renderer.timeout_secs = 120
+        with pytest.raises(RenderFailure, match=r"longer than 0\.3 seconds"):
+            await task
+
+    async def main() -> tuple[int, bool]:
+        renderer = Renderer(SETTINGS.with_overrides(render_processes=2))
+        try:
+            b = asyncio.create_task(
+                renderer.render(other, RECIPIENT, tmp_path / "cb", tmp_path / "b.tiff")
+            )
+            await asyncio.sleep(0)  # B has read its 120 s limit
+            await over_the_limit(renderer, "a1")
+            await over_the_limit(renderer, "a2")
+            b_pending_after_kills = not b.done()
+            return await b, b_pending_after_kills
+        finally:
+            renderer.close()
+
+    pages, b_pending_after_kills = asyncio.run(main())
+    assert b_pending_after_kills  # otherwise this test proves nothing
+    assert pages == 60

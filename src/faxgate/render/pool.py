@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -29,6 +30,8 @@ class Renderer:
         # rendering only, never the wait in the pool's queue behind other recipients.
         self._slots = asyncio.Semaphore(self._workers)
         self.timeout_secs = settings.render_timeout_secs  # tests may lower it
+        # Pools killed for a render over its time limit: breaking the others is not their fault.
+        self._stopped: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -48,10 +51,12 @@ class Renderer:
         it is replaced and the render tried once more; a document that kills the renderer
         twice fails as RENDERING_ERROR. A running task cannot be cancelled, so a render over
         the time limit is stopped by killing its pool's processes: the other renders on that
-        pool see a broken pool and take their second attempt on the new one."""
+        pool see a broken pool and try again on the new one, without counting it as a crash
+        of theirs."""
         loop = asyncio.get_running_loop()
+        crashes = 0
         async with self._slots:
-            for attempt in (1, 2):
+            while True:
                 pool, limit = self._pool, self.timeout_secs
                 deadline = asyncio.timeout(limit)
                 try:
@@ -60,8 +65,10 @@ class Renderer:
                             pool, render_fax, job, recipient, self._settings, cache_dir, out
                         )
                 except BrokenProcessPool:
+                    if pool not in self._stopped:
+                        crashes += 1
                     self._replace(pool, kill=False)
-                    if attempt == 2:
+                    if crashes == 2:
                         raise rendering_error(
                             "the renderer crashed twice on this document; it cannot be rendered"
                         ) from None
@@ -72,13 +79,13 @@ class Renderer:
                     raise rendering_error(
                         f"the document took longer than {limit:g} seconds to render"
                     ) from None
-        raise AssertionError("unreachable")
 
     def _replace(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
         if self._pool is not pool:
             return  # another render already replaced it (and killed it if it had to)
         self._pool = self._new_pool()
         if kill:
+            self._stopped.add(pool)
             for process in list(pool._processes.values()):  # the manager thread edits it
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
