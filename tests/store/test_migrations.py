@@ -145,3 +145,19 @@ async def test_the_shared_test_database_is_migrated_to_head(db: Database) -> Non
     # the `db` fixture is what every other test runs on
     assert await _schema_differences(db) == []
     assert await _revision(db) == _head()
+
+
+async def test_many_processes_start_on_a_new_sqlite_file_at_once(tmp_path: Path) -> None:
+    """Each first connection switches the new file to WAL: SQLite refuses some of them
+    "locked" at once (waiting could deadlock), and every start must still succeed."""
+    for round_no in range(5):
+        url = f"sqlite+aiosqlite:///{tmp_path / f'new-{round_no}.db'}"
+        databases = [open_database(url) for _ in range(8)]
+        try:
+            async with anyio.create_task_group() as group:
+                for database in databases:
+                    group.start_soon(migrate, database)
+            assert await _revision(databases[-1]) == _head()
+        finally:
+            for database in databases:
+                await database.dispose()

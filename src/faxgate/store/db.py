@@ -7,6 +7,7 @@ of failing half-way. Readers use plain deferred transactions and never block wri
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_WAL_SWITCH_TRIES = 200  # 10 s
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own BEGIN is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        _switch_to_wal(cursor)
         for pragma in (
-            "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=FULL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=30000",
@@ -59,6 +61,21 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Processes opening a new database file at once (serve and worker started together)
+    can both hold a shared lock while each wants the exclusive one the switch to WAL needs:
+    SQLite answers one of them "locked" at once, as waiting could deadlock, so it retries."""
+    for _ in range(_WAL_SWITCH_TRIES - 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # sqlite3's or the async adapter's OperationalError
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05)
+    cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def open_database(url: str) -> Database:
