@@ -50,8 +50,10 @@ def test_render_over_the_limit_fails_then_the_renderer_works_again(tmp_path: Pat
         try:
             with pytest.raises(RenderFailure) as caught:
                 await renderer.render(slow, RECIPIENT, tmp_path / "c1", tmp_path / "1.tiff")
-            renderer.timeout_secs = 120  # the replaced pool must take the next recipient
-            pages = await renderer.render(quick, RECIPIENT, tmp_path / "c2", tmp_path / "2.tiff")
+            # the replaced pool must take the next recipient
+            pages = await renderer.render(
+                quick, RECIPIENT, tmp_path / "c2", tmp_path / "2.tiff", time_limit=120
+            )
             return caught.value, pages
         finally:
             renderer.close()
@@ -72,9 +74,10 @@ def test_the_stuck_process_is_killed(tmp_path: Path) -> None:
         try:
             await renderer.render(warm, RECIPIENT, tmp_path / "c1", tmp_path / "1.tiff")
             before = set(renderer._pool._processes)  # the warm worker that will get stuck
-            renderer.timeout_secs = 0.05
             with pytest.raises(RenderFailure):
-                await renderer.render(job, RECIPIENT, tmp_path / "c2", tmp_path / "2.tiff")
+                await renderer.render(
+                    job, RECIPIENT, tmp_path / "c2", tmp_path / "2.tiff", time_limit=0.05
+                )
             return before, set(renderer._pool._processes)
         finally:
             renderer.close()
@@ -100,14 +103,11 @@ def test_a_render_sharing_the_killed_pool_is_retried(tmp_path: Path) -> None:
                 *(renderer.render(warm, RECIPIENT, tmp_path / f"w{n}", tmp_path / f"w{n}.tiff")
                   for n in (1, 2))
             )  # fmt: skip
-            renderer.timeout_secs = 0.3
             a = asyncio.create_task(
-                renderer.render(slow, RECIPIENT, tmp_path / "ca", tmp_path / "a.tiff")
+                renderer.render(slow, RECIPIENT, tmp_path / "ca", tmp_path / "a.tiff", 0.3)
             )
-            await asyncio.sleep(0)  # A starts with the 0.3 s limit; B gets a generous one
-            renderer.timeout_secs = 120
             b = asyncio.create_task(
-                renderer.render(other, RECIPIENT, tmp_path / "cb", tmp_path / "b.tiff")
+                renderer.render(other, RECIPIENT, tmp_path / "cb", tmp_path / "b.tiff", 120)
             )
             with pytest.raises(RenderFailure) as caught:
                 await a
@@ -132,22 +132,15 @@ def test_kills_for_other_renders_do_not_count_as_crashes(tmp_path: Path) -> None
     other = make_job((doc("b.pdf", long_pdf(60)),))  # still running after both kills
 
     async def over_the_limit(renderer: Renderer, name: str) -> None:
-        renderer.timeout_secs = 0.3
-        task = asyncio.create_task(
-            renderer.render(slow, RECIPIENT, tmp_path / name, tmp_path / f"{name}.tiff")
-        )
-        await asyncio.sleep(0)  # the task has read its 0.3 s limit
-        renderer.timeout_secs = 120
         with pytest.raises(RenderFailure, match=r"longer than 0\.3 seconds"):
-            await task
+            await renderer.render(slow, RECIPIENT, tmp_path / name, tmp_path / f"{name}.tiff", 0.3)
 
     async def main() -> tuple[int, bool]:
         renderer = Renderer(SETTINGS.with_overrides(render_processes=2))
         try:
             b = asyncio.create_task(
-                renderer.render(other, RECIPIENT, tmp_path / "cb", tmp_path / "b.tiff")
+                renderer.render(other, RECIPIENT, tmp_path / "cb", tmp_path / "b.tiff", 120)
             )
-            await asyncio.sleep(0)  # B has read its 120 s limit
             await over_the_limit(renderer, "a1")
             await over_the_limit(renderer, "a2")
             b_pending_after_kills = not b.done()

@@ -29,7 +29,6 @@ class Renderer:
         # At most one render per process is handed to the pool, so the time limit counts
         # rendering only, never the wait in the pool's queue behind other recipients.
         self._slots = asyncio.Semaphore(self._workers)
-        self.timeout_secs = settings.render_timeout_secs  # tests may lower it
         # Pools killed for a render over its time limit: breaking the others is not their fault.
         self._stopped: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
         self._pool = self._new_pool()
@@ -43,9 +42,15 @@ class Renderer:
         )
 
     async def render(
-        self, job: RenderJob, recipient: RenderRecipient, cache_dir: Path, out: Path
+        self,
+        job: RenderJob,
+        recipient: RenderRecipient,
+        cache_dir: Path,
+        out: Path,
+        time_limit: float | None = None,
     ) -> int:
-        """Render in the pool, each attempt within `timeout_secs`.
+        """Render in the pool, each attempt within `time_limit` seconds (by default
+        `render_timeout_secs`).
 
         A pool whose process died (a converter crash, the OOM killer) is broken for good, so
         it is replaced and the render tried once more; a document that kills the renderer
@@ -54,10 +59,11 @@ class Renderer:
         pool see a broken pool and try again on the new one, without counting it as a crash
         of theirs."""
         loop = asyncio.get_running_loop()
+        limit = self._settings.render_timeout_secs if time_limit is None else time_limit
         crashes = 0
         async with self._slots:
             while True:
-                pool, limit = self._pool, self.timeout_secs
+                pool = self._pool
                 deadline = asyncio.timeout(limit)
                 try:
                     async with deadline:
