@@ -10,12 +10,14 @@ guesses cannot outrun the limit while their checks are still running.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 
 from faxgate.domain.throttle import LeakyBuckets, RecentKeys
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the rest of a check
 def address_key(host: str) -> str:
     """An IPv6 client counts by its /64 (one host usually holds the whole /64)."""
     try:
@@ -29,9 +31,12 @@ def address_key(host: str) -> str:
     return str(address)
 
 
-def login_key(login: str) -> bytes:
-    """A fixed-size key: a login may be as long as the header allows."""
-    return hashlib.blake2b(login.encode(), digest_size=16).digest()
+def login_key(login: str) -> str:
+    """The login, or a digest of one longer than any real login (it may be as long as the
+    header allows, and the tables hold many keys)."""
+    if len(login) <= 64:
+        return login
+    return "#" + hashlib.blake2b(login.encode(), digest_size=16).hexdigest()
 
 
 class LoginThrottle:
