@@ -250,3 +250,26 @@ async def test_a_password_changed_elsewhere_fails_within_seconds(
         await anyio.sleep(0.2)
     assert answer.status_code == 401
     assert (await reports(api.client, LOGIN, "changed")).status_code == 200
+
+
+async def test_a_burst_of_one_customer_shares_one_check_and_is_not_throttled(
+    db: Database, tmp_path: Path, database_url: str, probe: ConcurrencyProbe
+) -> None:
+    """A client that sends many requests at once with a cold cache (after a restart, or when
+    the minute is over) costs one argon2 check, and its attempts do not use up its limit."""
+    async with (
+        serving(
+            db, tmp_path, database_url, login_failures_per_address=3, login_hash_queue=2
+        ) as api,
+        client_at(api, "203.0.113.5") as customer,
+    ):
+        answers: list[int] = []
+
+        async def fetch() -> None:
+            answers.append((await reports(customer, LOGIN, PASSWORD)).status_code)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(16):
+                group.start_soon(fetch)
+    assert answers == [200] * 16
+    assert probe.calls == 1
