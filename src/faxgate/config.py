@@ -76,6 +76,18 @@ class Settings:
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
 
+    # hardening: logins
+    login_failure_window_secs: float = 600.0  # failures are forgotten at limit/window a second
+    login_failures_per_address: int = 20  # per client address (IPv6: per /64) in the window
+    login_failures_per_login: int = 100  # per login, from addresses it never succeeded from
+    login_known_address_secs: float = 86400.0  # a success exempts that address from the above
+    login_throttle_max_entries: int = 100_000  # per table; the least recently used goes first
+    login_hash_concurrency: int = 0  # argon2 checks at once (64 MiB each); 0: one per core
+    login_hash_queue: int = 64  # checks that may wait for a slot; more get 503
+    login_hash_wait_secs: float = 10.0  # longest wait for a slot before 503
+    login_recheck_secs: float = 2.0  # a remembered login re-reads its password hash this often
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For counts
+
     @property
     def database_url(self) -> str:
         if self.db_url:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from faxgate.cli import main
 from faxgate.config import Settings
 
 
@@ -26,3 +28,15 @@ def test_path_and_number_variables_are_converted() -> None:
 def test_bad_number_names_the_variable() -> None:
     with pytest.raises(ValueError, match="FAXGATE_SMTP_PORT"):
         Settings.from_env({"FAXGATE_SMTP_PORT": "twenty-five"})
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_before_serving(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--data-dir", str(tmp_path), "--port", "1"],
+        env={"FAXGATE_TRUSTED_PROXIES": "127.0.0.1, nginx.internal"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "FAXGATE_TRUSTED_PROXIES: 'nginx.internal' is not an IP address or network" in (
+        result.output
+    )

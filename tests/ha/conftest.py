@@ -124,7 +124,8 @@ class DataCenter:
                 *("serve", "--host", "127.0.0.1", "--port", str(self.port), "--dc", self.name),
                 *self.store_args(),
             ],
-            env=clean_env(**FAST_ENV),
+            # nginx on loopback forwards the client's address, as docs/ha.md recommends.
+            env=clean_env(**FAST_ENV, FAXGATE_TRUSTED_PROXIES="127.0.0.1"),
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

@@ -40,6 +40,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await ctx.logins.prepare()
         if on_start:
             await on_start()
         try:

@@ -1,7 +1,10 @@
 """HTTP Basic authentication as the Fax4A SDKs send it (spec §2.1).
 
 The Python SDK encodes with the URL-safe alphabet and may drop padding, so both alphabets
-are accepted. No usable header → 400; wrong credentials or a foreign custNr → 401.
+are accepted. No usable header → 400; wrong credentials or a foreign custNr → 401; too many
+failures from the client's address or for the login → 429 (service/authenticator.py).
+The client's address is the peer uvicorn saw, or the one a trusted proxy forwarded
+(FAXGATE_TRUSTED_PROXIES, applied by uvicorn).
 """
 
 from __future__ import annotations
@@ -9,12 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 
-import anyio.to_thread
 from starlette.requests import Request
 
-from faxgate.service.auth import CredentialCache, Identity
+from faxgate.service.auth import Identity
+from faxgate.service.authenticator import Authenticator
 from faxgate.service.errors import AuthenticationFailed, AuthorizationMissing
-from faxgate.store.accounts import get_login
 from faxgate.store.db import Database
 
 
@@ -37,9 +39,9 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 async def authenticate(
-    request: Request, db: Database, cache: CredentialCache, cust_nr: str
+    request: Request, db: Database, logins: Authenticator, cust_nr: str
 ) -> Identity:
-    identity = await authenticate_login(request, db, cache)
+    identity = await authenticate_login(request, db, logins)
     if identity.cust_nr != cust_nr:
         raise AuthenticationFailed(
             f"login {identity.login!r} does not belong to customer {cust_nr!r}"
@@ -47,14 +49,7 @@ async def authenticate(
     return identity
 
 
-async def authenticate_login(request: Request, db: Database, cache: CredentialCache) -> Identity:
+async def authenticate_login(request: Request, db: Database, logins: Authenticator) -> Identity:
     login, password = parse_basic(request.headers.get("authorization"))
-    identity = cache.lookup(login, password)
-    if identity is None:
-        async with db.reader.connect() as conn:
-            row = await get_login(conn, login)
-        # argon2 takes tens of milliseconds: keep it off the event loop.
-        identity = await anyio.to_thread.run_sync(cache.verify, row, password) if row else None
-    if identity is None:
-        raise AuthenticationFailed("bad login or password")
-    return identity
+    host = request.client.host if request.client else ""
+    return await logins.authenticate(db, login, password, host)

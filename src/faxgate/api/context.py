@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from faxgate.config import Settings
-from faxgate.service.auth import CredentialCache
+from faxgate.service.authenticator import Authenticator
 from faxgate.service.errors import PayloadTooLarge
 from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
@@ -17,13 +17,13 @@ from faxgate.store.db import Database
 class ApiContext:
     settings: Settings
     db: Database
-    credentials: CredentialCache
+    logins: Authenticator
     carrier_name: str
     writer: JobWriter
 
     @classmethod
     def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
-        return cls(settings, db, CredentialCache(), carrier_name, JobWriter(db, settings))
+        return cls(settings, db, Authenticator(settings), carrier_name, JobWriter(db, settings))
 
 
 def context(request: Request) -> ApiContext:

@@ -20,8 +20,10 @@ from faxgate.service.errors import (
     DuplicateJob,
     FileNotReady,
     InvalidRequest,
+    LoginsBusy,
     NotFound,
     PayloadTooLarge,
+    TooManyFailures,
     WrongDataCenter,
 )
 
@@ -30,6 +32,11 @@ log = structlog.get_logger("faxgate.api")
 
 def _body(status: int, field: str | None, error: str) -> JSONResponse:
     return JSONResponse({"status": status, "field": field, "error": error}, status_code=status)
+
+
+def _retry_later(response: JSONResponse, seconds: int) -> JSONResponse:
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -64,6 +71,10 @@ async def handle(request: Request, exc: Exception) -> Response:
         return _body(400, "Authorization", str(exc))
     if isinstance(exc, AuthenticationFailed):
         return _body(401, "Authorization", str(exc))
+    if isinstance(exc, TooManyFailures):
+        return _retry_later(_body(429, "Authorization", str(exc)), exc.retry_after_secs)
+    if isinstance(exc, LoginsBusy):
+        return _retry_later(_body(503, "Authorization", str(exc)), exc.retry_after_secs)
     if isinstance(exc, FileNotReady):
         return _body(404, None, str(exc))
     if isinstance(exc, NotFound):
@@ -94,6 +105,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     InvalidRequest: handle,
     AuthorizationMissing: handle,
     AuthenticationFailed: handle,
+    TooManyFailures: handle,
+    LoginsBusy: handle,
     NotFound: handle,
     DuplicateJob: handle,
     WrongDataCenter: handle,

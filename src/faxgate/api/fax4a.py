@@ -27,7 +27,7 @@ _INLINE_BODY = 256 * 1024  # larger bodies are decoded and checked in a thread
 
 async def _identify(request: Request) -> Identity:
     ctx = context(request)
-    return await authenticate(request, ctx.db, ctx.credentials, request.path_params["custNr"])
+    return await authenticate(request, ctx.db, ctx.logins, request.path_params["custNr"])
 
 
 async def send_job(request: Request) -> JSONResponse:

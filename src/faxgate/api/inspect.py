@@ -22,7 +22,7 @@ from faxgate.service.errors import FileNotReady
 
 async def _recipient_file(request: Request, which: str) -> Path:
     ctx = context(request)
-    who = await authenticate_login(request, ctx.db, ctx.credentials)
+    who = await authenticate_login(request, ctx.db, ctx.logins)
     job_id = request.path_params["jobId"]
     report = await reports.get_report(ctx.db, reports.Scope(who.login), job_id)
     index = request.path_params["n"]

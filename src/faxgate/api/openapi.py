@@ -37,11 +37,13 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No report for this jobId (empty body)",
         409: "Duplicate job: the same customerDefinedId within the duplicate window",
         413: "Body over the configured limit",
+        429: "Too many failed logins from this address or for this login; see Retry-After",
+        503: "Too many password checks waiting, or the database unavailable; see Retry-After",
     }
     # The SDKs expect a single unknown report as 404 with an empty body (spec §11.5 item 10).
     return {
         str(c): {"description": text[c]} if c == 404 else _json(wire_out.ErrorOut, text[c])
-        for c in codes
+        for c in (*codes, 429, 503)  # every operation authenticates
     }
 
 

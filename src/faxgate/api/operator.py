@@ -63,7 +63,7 @@ async def number_plan(request: Request) -> JSONResponse:
 async def job_detail(request: Request) -> JSONResponse:
     """The report plus every call made for it (beyond Retarus: the attempt history)."""
     ctx = context(request)
-    who = await authenticate_login(request, ctx.db, ctx.credentials)
+    who = await authenticate_login(request, ctx.db, ctx.logins)
     job_id = request.path_params["jobId"]
     report = await reports.get_report(ctx.db, reports.Scope(who.login), job_id)
     async with ctx.db.reader.connect() as conn:

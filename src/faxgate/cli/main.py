@@ -63,6 +63,19 @@ def _print_demo(demo: DemoAccount, host: str, port: int) -> None:
     )
 
 
+def _proxy_options(trusted: tuple[str, ...]) -> dict[str, Any]:
+    """X-Forwarded-For/-Proto count only from FAXGATE_TRUSTED_PROXIES (uvicorn would trust
+    127.0.0.1 by default: anyone on the host could then pose as any address)."""
+    for entry in trusted:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise click.UsageError(
+                f"FAXGATE_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+            ) from None
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": list(trusted) or None}
+
+
 def _check_topology(dc: str | None, region: str | None, shared_reports: bool) -> None:
     from faxgate.api.datacenters import region_dcs  # noqa: PLC0415 - Starlette, see top
 
@@ -116,6 +129,7 @@ def serve(
     settings = settings_from(
         data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
     )
+    proxy = _proxy_options(settings.trusted_proxies)
     demo = None
     if _is_loopback(host):
         demo = with_database(settings, accounts.create_demo_if_empty)
@@ -136,7 +150,14 @@ def serve(
         if demo:
             _print_demo(demo, host, port)
         app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
-        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            access_log=False,
+            log_config=None,
+            **proxy,
+        )
         await uvicorn.Server(config).serve()
 
     run_service(run)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
-from faxgate.service.auth import hash_password
+from faxgate.service.auth import forget_login, hash_password
 from faxgate.store import accounts as store
 from faxgate.store.db import Database
 
@@ -30,6 +30,7 @@ async def add_login(db: Database, cust_nr: str, login: str, password: str) -> No
     async with db.writer.begin() as conn:
         await store.ensure_account(conn, cust_nr, time.time())
         await store.upsert_login(conn, cust_nr, login, password_hash, time.time())
+    forget_login(login)  # other processes notice within FAXGATE_LOGIN_RECHECK_SECS
 
 
 async def list_logins(db: Database) -> list[store.LoginRow]:

@@ -5,6 +5,8 @@ ServiceError
 │   └── PayloadTooLarge   the body is over the configured limit
 ├── AuthorizationMissing  no usable Basic credentials
 ├── AuthenticationFailed  wrong credentials, or a custNr the login does not belong to
+├── TooManyFailures       this address or login failed too often; try again later
+├── LoginsBusy            too many password checks waiting already
 ├── NotFound              no such report for this login
 ├── DuplicateJob          a job with the same customerDefinedId was accepted recently
 └── WrongDataCenter       a report call made to an HA URL
@@ -34,6 +36,19 @@ class AuthorizationMissing(ServiceError):
 
 class AuthenticationFailed(ServiceError):
     pass
+
+
+class TooManyFailures(ServiceError):
+    def __init__(self, retry_after_secs: int) -> None:
+        super().__init__(
+            f"too many failed logins from this address or for this login; "
+            f"try again in {retry_after_secs} s"
+        )
+        self.retry_after_secs = retry_after_secs
+
+
+class LoginsBusy(ServiceError):
+    retry_after_secs = 1
 
 
 class NotFound(ServiceError):
