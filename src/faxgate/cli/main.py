@@ -25,6 +25,7 @@ from faxgate.cli.admin import (
 )
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
+from faxgate.cli.secrets import secrets_group
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
 
@@ -109,6 +110,7 @@ def serve(
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
+    from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
 
     logs.configure()
@@ -139,7 +141,10 @@ def serve(
         config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
         await uvicorn.Server(config).serve()
 
-    run_service(run)
+    try:
+        run_service(run)
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -150,6 +155,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
+    from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
     logs.configure()
     settings = settings_from(data_dir, db_url)
@@ -168,7 +174,10 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
             await runtime.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
-        run_service(run)
+        try:
+            run_service(run)
+        except SecretKeyError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.group("accounts")
@@ -256,6 +265,7 @@ accounts_group.add_command(block_command)
 accounts_group.add_command(unblock_command)
 accounts_group.add_command(configure_command)
 main.add_command(push_group)
+main.add_command(secrets_group)
 main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)

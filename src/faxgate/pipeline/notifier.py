@@ -37,6 +37,9 @@ from faxgate.notify.payload import (
 )
 from faxgate.notify.push import PushTarget, deliver_push
 from faxgate.pipeline import files
+from faxgate.sealing.box import SecretKeyError
+from faxgate.sealing.fields import PUSH_TARGET, map_secrets
+from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import Delivery
@@ -88,6 +91,7 @@ class Notifier:
         self.db = db
         self.worker_id = worker_id
         self.tokens = TokenCache()
+        self.box = secret_box(settings)
         self._client = guarded_async_client(settings)
         self._task: asyncio.Task[None] | None = None
 
@@ -131,7 +135,11 @@ class Notifier:
             return False, False, None, f"{type(exc).__name__}: {exc}"
 
     async def _push(self, delivery: Delivery) -> Result:
-        target = delivery.target
+        try:
+            # Unsealed only here, for the request; never stored or logged.
+            target = map_secrets(delivery.target, PUSH_TARGET, self.box.unseal)
+        except SecretKeyError as exc:
+            return False, False, None, str(exc)
         report = report_from_dict(delivery.snapshot["report"])
         if target.get("format") == "JSON":
             body, content_type = report_json(report), JSON_CONTENT_TYPE

@@ -19,6 +19,8 @@ from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
 from faxgate.render import DocumentRejected, precheck_document
+from faxgate.sealing.fields import JOB_OPTIONS, map_secrets
+from faxgate.sealing.keys import secret_box
 from faxgate.service.errors import InvalidRequest
 from faxgate.store.jobs import NewDocument, NewJob, NewRecipient
 
@@ -103,6 +105,7 @@ def build_job(
         exclude_none=True,
         exclude={"documents": {"__all__": {"data"}}},
     )
+    options = map_secrets(options, JOB_OPTIONS, secret_box(settings).seal)
     transport = request.transport_options
     return NewJob(
         job_id=new_job_id(who.dc, int(now.timestamp() * 1000)),
