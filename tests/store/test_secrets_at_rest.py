@@ -5,6 +5,7 @@ pushes still reach a real loopback receiver with the right credentials and signa
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,9 +18,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from faxgate.cli.admin import configure_command
+from faxgate.cli.secrets import secrets_group
 from faxgate.config import Settings
 from faxgate.notify.signing import verify
 from faxgate.store.db import Database
+from faxgate.store.tables import accounts, jobs
 from tests.api.helpers import send, wait_final
 from tests.conftest import CUST_NR, Service, make_settings, start_service
 from tests.documents import job
@@ -74,11 +77,16 @@ def push(url: str, method: str, principal: str, credentials: str) -> dict[str, A
     return {"statusReportOptions": {"httpStatusPush": target}}
 
 
-async def delivered(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+async def delivered(client: httpx.AsyncClient, job_id: str, tried: bool = False) -> dict[str, Any]:
+    """The job detail once its notification has ended (or, with `tried`, was tried once)."""
     deadline = time.monotonic() + 60
     while True:
         detail: dict[str, Any] = (await client.get(f"/faxgate/v1/jobs/{job_id}")).json()
-        ended = [n for n in detail["notifications"] if n["state"] != "pending"]
+        ended = [
+            n
+            for n in detail["notifications"]
+            if n["state"] != "pending" or (tried and n["attempts"])
+        ]
         if ended:
             return detail
         assert time.monotonic() < deadline, detail
@@ -151,3 +159,97 @@ async def test_secrets_are_not_stored_in_plain_text_and_pushes_still_work(
     assert stored, "nothing read from the database"
     for where, data in stored:
         assert_no_secret(data, where)
+
+
+async def write_as_before_encryption(db: Database, job_id: str, token_url: str, url: str) -> None:
+    """The rows as the versions before encryption wrote them: secrets in plain text."""
+    async with db.writer.begin() as conn:
+        await conn.execute(
+            accounts.update()
+            .where(accounts.c.cust_nr == CUST_NR)
+            .values(
+                settings=json.dumps(
+                    {
+                        "pushSecret": ACCOUNT_SECRET,
+                        "pushTokenUrl": token_url,
+                        "defaultPush": {
+                            "targetUrl": url,
+                            "authMethod": "HTTP_BASIC",
+                            "principal": USER,
+                            "credentials": PASSWORD,
+                        },
+                    },
+                    sort_keys=True,
+                )
+            )
+        )
+        options = json.loads(
+            str(await conn.scalar(sa.select(jobs.c.options).where(jobs.c.job_id == job_id)))
+        )
+        options["statusReportOptions"]["httpStatusPush"]["credentials"] = CLIENT_SECRET
+        await conn.execute(
+            jobs.update()
+            .where(jobs.c.job_id == job_id)
+            .values(options=json.dumps(options, separators=(",", ":")))
+        )
+
+
+async def test_rows_stored_in_plain_text_still_work_and_reseal_encrypts_them(
+    db: Database, tmp_path: Path, database_url: str
+) -> None:
+    settings = make_settings(tmp_path, database_url, allow_networks=LOOPBACK)
+    with running_receiver() as receiver:
+        async for service in start_service(settings, db, workers=False):
+            oauth = await send(
+                service.client,
+                job("+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, "changed")),
+            )
+            default = await send(service.client, job("+99900"))
+            await write_as_before_encryption(
+                db, oauth, receiver.url("/token"), receiver.url("/basic")
+            )
+            stored = b"".join(data for _, data in await raw_storage(db, settings))
+            assert all(any(s in stored for s in spellings(secret)) for secret in SECRETS)
+
+            await service.runtime.start_workers()
+            for job_id in (oauth, default):
+                await wait_final(service.client, job_id)
+                (notification,) = (await delivered(service.client, job_id))["notifications"]
+                assert notification["state"] == "delivered", notification
+            assert sorted(p.path for p in receiver.received) == ["/basic", "/bearer"]
+
+            output = await run_cli(secrets_group, settings, "reseal")
+            assert "accounts.settings: 1 row(s) re-sealed" in output, output
+            assert "jobs.options: 1 row(s) re-sealed" in output, output
+            for where, data in await raw_storage(db, settings):
+                assert_no_secret(data, where)
+
+            again = await send(service.client, job("+99900"))  # the re-sealed account default
+            await wait_final(service.client, again)
+            (notification,) = (await delivered(service.client, again))["notifications"]
+            assert notification["state"] == "delivered", notification
+    assert sorted(p.path for p in receiver.received) == ["/basic", "/basic", "/bearer"]
+    for received in receiver.received:
+        signature = received.headers["X-Faxgate-Signature"]
+        assert verify(ACCOUNT_SECRET, signature, received.body, now=time.time())
+
+
+async def test_the_job_detail_and_push_errors_never_show_a_password(
+    push_service: Service,
+) -> None:
+    """A password in the push URL itself is a credential too: hidden in the job detail and
+    in the recorded (and logged) error of a failed push."""
+    service = push_service
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens once the socket is closed
+    url = f"http://pushuser:url-pässword-91@127.0.0.1:{port}/push"
+    job_id = await send(service.client, job("+99900", **push(url, "NONE", "", "")))
+    await wait_final(service.client, job_id)
+    detail = await delivered(service.client, job_id, tried=True)
+    (notification,) = detail["notifications"]
+    assert notification["state"] != "delivered"
+    assert notification["attempts"][0]["error"], notification
+    shown = json.dumps(detail, ensure_ascii=False)
+    assert "url-pässword-91" not in shown and "url-p%C3%A4ssword-91" not in shown, shown
+    assert f"pushuser:***@127.0.0.1:{port}/push" in shown
