@@ -80,6 +80,7 @@ class Settings:
     # sealing and all unsealing; None: the key file below
     secret_key: str | None = field(default=None, repr=False)
     secret_key_file: Path | None = None  # None: <data_dir>/secret.key, made at first start
+    encrypt_files: bool = False  # also encrypt stored documents, spooled and received faxes
 
     @property
     def database_url(self) -> str:

@@ -37,7 +37,8 @@ from faxgate.notify.payload import (
 )
 from faxgate.notify.push import PushTarget, deliver_push
 from faxgate.pipeline import files
-from faxgate.sealing.box import SecretKeyError
+from faxgate.pipeline.sealed_files import read_plain
+from faxgate.sealing.box import SecretBox, SecretKeyError
 from faxgate.sealing.fields import PUSH_TARGET, map_secrets
 from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
@@ -170,7 +171,7 @@ class Notifier:
     async def _mail(self, delivery: Delivery) -> Result:
         report = report_from_dict(delivery.snapshot["report"])
         spool = files.spool_file(self.settings.data_dir, delivery.job_id, 0)
-        image = await anyio.to_thread.run_sync(_read_if_exists, spool)
+        image = await anyio.to_thread.run_sync(_read_if_exists, spool, self.box)
         message = build_report_mail(
             report,
             mail_options(delivery.target),
@@ -207,8 +208,8 @@ class Notifier:
         await self._client.aclose()
 
 
-def _read_if_exists(path: Path) -> bytes | None:
+def _read_if_exists(path: Path, box: SecretBox) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_plain(path, box)
     except FileNotFoundError:
         return None
