@@ -4,8 +4,11 @@ encrypted at rest, and the fax still goes out, and the inspection endpoints stil
 from __future__ import annotations
 
 import io
+import time
+from email import message_from_bytes
 from pathlib import Path
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from PIL import Image
@@ -14,6 +17,7 @@ from faxgate.pipeline import files
 from faxgate.store.tables import documents
 from tests.api.helpers import send, wait_final
 from tests.documents import job, pdf
+from tests.notify.smtp_server import running_smtp
 from tests.pipeline.conftest import ServiceFactory
 
 pytestmark = pytest.mark.anyio
@@ -60,3 +64,22 @@ async def test_documents_and_fax_images_are_encrypted_at_rest(
         assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
     leftovers = list((tmp_path / "cache").rglob("plain-*")) if (tmp_path / "cache").exists() else []
     assert leftovers == []
+
+
+async def test_the_report_mail_attaches_the_decrypted_fax(make_service: ServiceFactory) -> None:
+    with running_smtp() as mailbox:
+        async with make_service(encrypt_files=True, smtp_port=mailbox.port) as service:
+            mail = {"successAddress": "ok@example.com", "attachedFaxImageMode": "ALWAYS"}
+            job_id = await send(
+                service.client, job("+99900", statusReportOptions={"reportMail": mail})
+            )
+            await wait_final(service.client, job_id)
+            deadline = time.monotonic() + 60
+            while not mailbox.messages:
+                assert time.monotonic() < deadline, "no report mail"
+                await anyio.sleep(0.05)
+    (message,) = [message_from_bytes(data) for _, _, data in mailbox.messages]
+    (attachment,) = [
+        bytes(part.get_payload(decode=True)) for part in message.walk() if part.get_filename()
+    ]
+    assert attachment.startswith(TIFF_MAGIC)

@@ -21,6 +21,9 @@ from faxgate.cli.admin import configure_command
 from faxgate.cli.secrets import secrets_group
 from faxgate.config import Settings
 from faxgate.notify.signing import verify
+from faxgate.sealing.box import SecretBox
+from faxgate.sealing.keys import new_key
+from faxgate.store.accounts import update_account_settings
 from faxgate.store.db import Database
 from faxgate.store.tables import accounts, jobs
 from tests.api.helpers import send, wait_final
@@ -253,3 +256,33 @@ async def test_the_job_detail_and_push_errors_never_show_a_password(
     shown = json.dumps(detail, ensure_ascii=False)
     assert "url-pässword-91" not in shown and "url-p%C3%A4ssword-91" not in shown, shown
     assert f"pushuser:***@127.0.0.1:{port}/push" in shown
+
+
+async def test_a_secret_sealed_with_another_key_fails_the_push_clearly(
+    push_service: Service,
+) -> None:
+    """A push whose stored credentials no configured key opens is not sent with garbage: it
+    fails, not retried, with an error that says why."""
+    service = push_service
+    foreign = SecretBox([new_key()])
+    with running_receiver() as receiver:
+        async with service.db.writer.begin() as conn:
+            await update_account_settings(
+                conn,
+                CUST_NR,
+                {
+                    "defaultPush": {
+                        "targetUrl": receiver.url("/basic"),
+                        "authMethod": "HTTP_BASIC",
+                        "principal": USER,
+                        "credentials": foreign.seal(PASSWORD),
+                    }
+                },
+            )
+        job_id = await send(service.client, job("+99900"))
+        await wait_final(service.client, job_id)
+        (notification,) = (await delivered(service.client, job_id))["notifications"]
+    assert notification["state"] == "failed", notification
+    (attempt,) = notification["attempts"]
+    assert "cannot be decrypted with the configured secret key" in attempt["error"]
+    assert receiver.requests == []
