@@ -121,6 +121,8 @@ async def reseal_all(db: Database, box: SecretBox) -> dict[str, int]:
                     # overwrite the plain text of changed rows in the file, not only unlink it
                     await conn.execute(text("PRAGMA secure_delete=ON"))
                 query = select(spec.key, spec.column).where(spec.only())
+                if not db.is_sqlite:  # SQLite's write transactions are serial already
+                    query = query.with_for_update()
                 if last is not None:
                     query = query.where(spec.key > last)
                 rows = (await conn.execute(query.order_by(spec.key).limit(_BATCH))).all()
