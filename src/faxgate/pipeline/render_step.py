@@ -18,7 +18,7 @@ from PIL import Image
 from faxgate.config import Settings
 from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline import files
-from faxgate.pipeline.sealed_files import read_plain, seal_in_place
+from faxgate.pipeline.sealed_files import is_sealed, read_plain, seal_in_place
 from faxgate.render import (
     DEFAULT_COVER_HTML,
     OverlaySpec,
@@ -44,7 +44,8 @@ class Rendered:
 
 
 def _count_pages(path: Path, box: SecretBox) -> int:
-    with Image.open(io.BytesIO(read_plain(path, box))) as image:
+    source = io.BytesIO(read_plain(path, box)) if is_sealed(path) else path
+    with Image.open(source) as image:
         return int(getattr(image, "n_frames", 1))
 
 
@@ -87,6 +88,17 @@ class RenderStep:
             await anyio.to_thread.run_sync(seal_in_place, out, self.box)
         return Rendered(out, pages, fine, csid)
 
+    def _sources(self, work: JobWork) -> tuple[SourceDocument, ...]:
+        return tuple(
+            SourceDocument(
+                d.name,
+                None if d.content is None else self.box.unseal_bytes(d.content),
+                d.reference,
+                d.charset,
+            )
+            for d in work.documents
+        )
+
     async def _render_job(
         self, work: JobWork, rendering: dict[str, Any], fine: bool, csid: str
     ) -> RenderJob:
@@ -108,17 +120,11 @@ class RenderStep:
                         f"the overlay template {overlay_options.get('name')!r} no longer exists",
                     )
                 overlay = OverlaySpec(content, overlay_options["mode"])
+        # decrypting a large document takes a while: not on the event loop
+        sources = await anyio.to_thread.run_sync(self._sources, work)
         return RenderJob(
             job_id=work.job_id,
-            documents=tuple(
-                SourceDocument(
-                    d.name,
-                    None if d.content is None else self.box.unseal_bytes(d.content),
-                    d.reference,
-                    d.charset,
-                )
-                for d in work.documents
-            ),
+            documents=sources,
             paper=rendering.get("paperFormat", "A4"),
             fine=fine,
             header=rendering.get("header"),
