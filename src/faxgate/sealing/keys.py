@@ -82,13 +82,27 @@ def write_key_file(path: Path, keys: list[bytes], replace: bool) -> bool:
         if replace:
             os.replace(temporary, path)
         else:
-            os.link(temporary, path)
+            _link_or_create(temporary, path, keys)
     except FileExistsError:
         return False
     finally:
         temporary.unlink(missing_ok=True)
     _sync_directory(path.parent)
     return True
+
+
+def _link_or_create(temporary: Path, path: Path, keys: list[bytes]) -> None:
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: exclusive create, still one winner
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"".join(key + b"\n" for key in keys))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:
