@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,12 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
+    # hardening: secrets
+    # Fernet key(s) sealing push credentials and push secrets, comma-separated, the first
+    # sealing and all unsealing; None: the key file below
+    secret_key: str | None = field(default=None, repr=False)
+    secret_key_file: Path | None = None  # None: <data_dir>/secret.key, made at first start
+    encrypt_files: bool = False  # also encrypt stored documents, spooled and received faxes
 
     # hardening: logins
     login_failure_window_secs: float = 600.0  # failures are forgotten at limit/window a second
@@ -93,6 +99,15 @@ class Settings:
         if self.db_url:
             return self.db_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'faxgate.db').resolve()}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, None on PostgreSQL or in memory."""
+        url = self.database_url
+        if not url.startswith("sqlite"):
+            return None
+        path = url.split("///", 1)[-1]
+        return Path(path) if path and path != ":memory:" else None
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from starlette.applications import Starlette
 
 from faxgate.api import datacenters
@@ -12,12 +13,17 @@ from faxgate.api.context import ApiContext
 from faxgate.carriers.base import Carrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
+from faxgate.datadir import make_private
 from faxgate.pipeline.notifier import Notifier
 from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.worker import Pipeline
 from faxgate.render import Renderer
+from faxgate.sealing.keys import CREATED_NOTICE, ensure_key_file, secret_box
 from faxgate.store.db import Database, migrate, open_database
+from faxgate.store.sealed_rows import check_keys
+
+log = structlog.get_logger("faxgate.runtime")
 
 
 @dataclass
@@ -57,9 +63,20 @@ class Runtime:
 
 
 async def open_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Start-up: a private data dir, the secret key (made at first start), the schema, and a
+    check that the key opens the stored secrets (SecretKeyError otherwise)."""
+    make_private(settings.data_dir, settings.sqlite_path)
+    created = ensure_key_file(settings)
+    if created is not None:
+        log.warning(CREATED_NOTICE, path=str(created))
+    box = secret_box(settings)
     db = open_database(settings.database_url)
-    await migrate(db)
+    try:
+        await migrate(db)
+        await check_keys(db, box)
+    except BaseException:
+        await db.dispose()
+        raise
     return Runtime(settings, db, create_carrier(settings))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from faxgate.carriers.spandsp import spandsp_available
 from faxgate.pipeline.files import spool_file
+from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure
 from faxgate.store.tables import jobs
 from tests.api.helpers import send, wait_final
@@ -107,7 +108,9 @@ async def test_files_go_with_the_report_and_with_the_purge(make_service: Service
 async def test_retention_is_per_account(make_service: ServiceFactory) -> None:
     bob = (OTHER_LOGIN, OTHER_PASSWORD)
     async with make_service(retention_days=30) as service:
-        await configure(service.db, OTHER_CUST_NR, {"retentionDays": 1})
+        await configure(
+            service.db, secret_box(service.settings), OTHER_CUST_NR, {"retentionDays": 1}
+        )
         mine = await send(service.client, job("+99900"))
         response = await service.client.post(f"/rest/v1/{OTHER_CUST_NR}/fax", json=job(), auth=bob)
         theirs = response.json()["jobId"]

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from faxgate.notify.signing import verify
+from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure, replay_notifications
 from tests.api.helpers import send, wait_final
 from tests.conftest import CUST_NR
@@ -52,7 +53,12 @@ async def test_xml_push_with_each_auth_method(make_service: ServiceFactory, meth
     with running_receiver() as receiver:
         async with make_service(allow_networks=LOOPBACK) as service:
             if method == "OAUTH":
-                await configure(service.db, CUST_NR, {"pushTokenUrl": receiver.url("/token")})
+                await configure(
+                    service.db,
+                    secret_box(service.settings),
+                    CUST_NR,
+                    {"pushTokenUrl": receiver.url("/token")},
+                )
             secret = (CLIENT_ID, CLIENT_SECRET) if method == "OAUTH" else (USER, PASSWORD)
             body = job(
                 "+99900",
@@ -84,6 +90,7 @@ async def test_json_push_to_the_account_default_retried_and_signed(
         async with make_service(allow_networks=LOOPBACK, push_backoff_secs=(0.05,)) as service:
             await configure(
                 service.db,
+                secret_box(service.settings),
                 CUST_NR,
                 {
                     "pushFormat": "JSON",

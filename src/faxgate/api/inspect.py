@@ -5,6 +5,7 @@ Same authentication and isolation as the reports: only the login that sent the j
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import anyio.to_thread
@@ -15,7 +16,10 @@ from starlette.routing import BaseRoute, Route
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
 from faxgate.pipeline import files
+from faxgate.pipeline.sealed_files import is_sealed, read_plain
 from faxgate.render import page_png
+from faxgate.sealing.box import SecretBox
+from faxgate.sealing.keys import secret_box
 from faxgate.service import reports
 from faxgate.service.errors import FileNotReady
 
@@ -37,19 +41,32 @@ async def _recipient_file(request: Request, which: str) -> Path:
     return path
 
 
+async def _tiff(request: Request, which: str) -> Response:
+    path = await _recipient_file(request, which)
+    if not await anyio.to_thread.run_sync(is_sealed, path):
+        return FileResponse(path, media_type="image/tiff")
+    box = secret_box(context(request).settings)
+    return Response(await anyio.to_thread.run_sync(read_plain, path, box), media_type="image/tiff")
+
+
 async def fax_tiff(request: Request) -> Response:
-    return FileResponse(await _recipient_file(request, "sent"), media_type="image/tiff")
+    return await _tiff(request, "sent")
 
 
 async def received_tiff(request: Request) -> Response:
-    return FileResponse(await _recipient_file(request, "received"), media_type="image/tiff")
+    return await _tiff(request, "received")
+
+
+def _page_png(path: Path, box: SecretBox, number: int) -> bytes:
+    return page_png(io.BytesIO(read_plain(path, box)), number)
 
 
 async def page(request: Request) -> Response:
     path = await _recipient_file(request, "sent")
     number = request.path_params["p"]
+    box = secret_box(context(request).settings)
     try:
-        png = await anyio.to_thread.run_sync(page_png, path, number)
+        png = await anyio.to_thread.run_sync(_page_png, path, box, number)
     except IndexError as exc:
         raise FileNotReady(str(exc)) from None
     return Response(png, media_type="image/png")

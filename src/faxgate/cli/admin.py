@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from faxgate.store.db import Database
 
 
-def _fail(exc: InvalidRequest | NotFound) -> click.ClickException:
+def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
@@ -136,7 +136,15 @@ def configure_command(
     data_dir: Path | None,
     db_url: str | None,
 ) -> None:
-    """Account settings: push format, signing, default push target, report retention."""
+    """Account settings: push format, signing, default push target, report retention.
+    Secrets are stored encrypted (docs/security.md) and shown as ***."""
+    from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see top
+    from faxgate.sealing.fields import ACCOUNT_SETTINGS, masked  # noqa: PLC0415
+    from faxgate.sealing.keys import (  # noqa: PLC0415
+        CREATED_NOTICE,
+        ensure_key_file,
+        secret_box,
+    )
     from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
 
     changes: dict[str, Any] = {}
@@ -161,14 +169,16 @@ def configure_command(
         )
     settings = settings_from(data_dir, db_url)
     try:
-        result = with_database(settings, lambda db: account_admin.configure(db, cust_nr, changes))
-    except (InvalidRequest, NotFound) as exc:
+        created = ensure_key_file(settings)
+        if created is not None:
+            click.echo(f"{created}: {CREATED_NOTICE}", err=True)
+        box = secret_box(settings)
+        result = with_database(
+            settings, lambda db: account_admin.configure(db, box, cust_nr, changes)
+        )
+    except (InvalidRequest, NotFound, SecretKeyError) as exc:
         raise _fail(exc) from None
-    shown = json.loads(json.dumps(result))
-    if shown.get("pushSecret"):
-        shown["pushSecret"] = "***"
-    if (shown.get("defaultPush") or {}).get("credentials"):
-        shown["defaultPush"]["credentials"] = "***"
+    shown = masked(result, ACCOUNT_SETTINGS)
     click.echo(json.dumps(shown, indent=2, sort_keys=True))
 
 

@@ -41,10 +41,11 @@ def settings_from(data_dir: Path | None, db_url: str | None, **more: Any) -> Set
 def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
+    from faxgate.datadir import make_private  # noqa: PLC0415 - structlog, see top
     from faxgate.store.db import migrate, open_database  # noqa: PLC0415 - SQLAlchemy, see top
 
     async def run() -> T:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(settings.data_dir, settings.sqlite_path)
         db = open_database(settings.database_url)
         try:
             await migrate(db)

@@ -25,6 +25,7 @@ from faxgate.cli.admin import (
 )
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
+from faxgate.cli.secrets import secrets_group
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
 
@@ -122,6 +123,7 @@ def serve(
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
+    from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
 
     logs.configure()
@@ -160,7 +162,10 @@ def serve(
         )
         await uvicorn.Server(config).serve()
 
-    run_service(run)
+    try:
+        run_service(run)
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -171,6 +176,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
+    from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
     logs.configure()
     settings = settings_from(data_dir, db_url)
@@ -189,7 +195,10 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
             await runtime.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
-        run_service(run)
+        try:
+            run_service(run)
+        except SecretKeyError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.group("accounts")
@@ -277,6 +286,7 @@ accounts_group.add_command(block_command)
 accounts_group.add_command(unblock_command)
 accounts_group.add_command(configure_command)
 main.add_command(push_group)
+main.add_command(secrets_group)
 main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from faxgate.domain.redact import without_password
 from faxgate.net.guard import OutboundRefused, check_scheme
 from faxgate.notify.oauth import TokenCache, TokenError, TokenRequest
 from faxgate.notify.options import PushAuth
@@ -61,15 +62,28 @@ async def deliver_push(
             return await _post_with_token(client, target, body, headers, tokens, now)
         return await _post(client, target.url, body, headers, _auth(target))
     except TokenError as exc:
-        return DeliveryResult(False, exc.retryable, None, f"OAuth2: {exc}")
+        return DeliveryResult(False, exc.retryable, None, _hide(f"OAuth2: {exc}", target))
     except OutboundRefused as exc:
-        return DeliveryResult(False, False, None, str(exc))
+        return DeliveryResult(False, False, None, _hide(str(exc), target))
     except httpx.TimeoutException:
-        return DeliveryResult(False, True, None, f"{target.url}: timed out")
+        return DeliveryResult(False, True, None, _hide(f"{target.url}: timed out", target))
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        return DeliveryResult(False, False, None, f"{target.url}: not a usable URL: {exc}")
+        error = f"{target.url}: not a usable URL: {exc}"
+        return DeliveryResult(False, False, None, _hide(error, target))
     except httpx.TransportError as exc:
-        return DeliveryResult(False, True, None, f"{target.url}: {exc or type(exc).__name__}")
+        error = f"{target.url}: {exc or type(exc).__name__}"
+        return DeliveryResult(False, True, None, _hide(error, target))
+
+
+def _hide(error: str, target: PushTarget) -> str:
+    """The error as stored and logged: no password of a URL, nor the target's credentials
+    (a library message may quote them)."""
+    for url in (target.url, target.token_url):
+        if url:
+            error = error.replace(url, without_password(url))
+    if target.credentials and len(target.credentials) >= 4:  # shorter would blank words
+        error = error.replace(target.credentials, "***")
+    return error
 
 
 def _auth(target: PushTarget) -> httpx.Auth | None:
@@ -125,7 +139,7 @@ async def _post(
             return DeliveryResult(True, False, status, None)
         excerpt = await _excerpt(response)
         if 300 <= status < 400:
-            where = response.headers.get("Location", "?")
+            where = without_password(response.headers.get("Location", "?"))
             error = f"HTTP {status} redirect to {where} not followed; configure the final URL"
             return DeliveryResult(False, False, status, error)
         retryable = status >= 500 or status in (408, 429)

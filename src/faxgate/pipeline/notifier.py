@@ -37,6 +37,10 @@ from faxgate.notify.payload import (
 )
 from faxgate.notify.push import PushTarget, deliver_push
 from faxgate.pipeline import files
+from faxgate.pipeline.sealed_files import read_plain
+from faxgate.sealing.box import SecretBox, SecretKeyError
+from faxgate.sealing.fields import PUSH_TARGET, map_secrets
+from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import Delivery
@@ -88,6 +92,7 @@ class Notifier:
         self.db = db
         self.worker_id = worker_id
         self.tokens = TokenCache()
+        self.box = secret_box(settings)
         self._client = guarded_async_client(settings)
         self._task: asyncio.Task[None] | None = None
 
@@ -131,7 +136,11 @@ class Notifier:
             return False, False, None, f"{type(exc).__name__}: {exc}"
 
     async def _push(self, delivery: Delivery) -> Result:
-        target = delivery.target
+        try:
+            # Unsealed only here, for the request; never stored or logged.
+            target = map_secrets(delivery.target, PUSH_TARGET, self.box.unseal)
+        except SecretKeyError as exc:
+            return False, False, None, str(exc)
         report = report_from_dict(delivery.snapshot["report"])
         if target.get("format") == "JSON":
             body, content_type = report_json(report), JSON_CONTENT_TYPE
@@ -162,7 +171,7 @@ class Notifier:
     async def _mail(self, delivery: Delivery) -> Result:
         report = report_from_dict(delivery.snapshot["report"])
         spool = files.spool_file(self.settings.data_dir, delivery.job_id, 0)
-        image = await anyio.to_thread.run_sync(_read_if_exists, spool)
+        image = await anyio.to_thread.run_sync(_read_if_exists, spool, self.box)
         message = build_report_mail(
             report,
             mail_options(delivery.target),
@@ -199,8 +208,8 @@ class Notifier:
         await self._client.aclose()
 
 
-def _read_if_exists(path: Path) -> bytes | None:
+def _read_if_exists(path: Path, box: SecretBox) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_plain(path, box)
     except FileNotFoundError:
         return None

@@ -6,6 +6,7 @@ redialled, so a retry sends exactly the pages of the first attempt.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from PIL import Image
 from faxgate.config import Settings
 from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline import files
+from faxgate.pipeline.sealed_files import is_sealed, read_plain, seal_in_place
 from faxgate.render import (
     DEFAULT_COVER_HTML,
     OverlaySpec,
@@ -26,6 +28,8 @@ from faxgate.render import (
     RenderRecipient,
     SourceDocument,
 )
+from faxgate.sealing.box import SecretBox
+from faxgate.sealing.keys import secret_box
 from faxgate.store.db import Database
 from faxgate.store.queue import Claim
 from faxgate.store.work import JobWork, find_template
@@ -39,9 +43,17 @@ class Rendered:
     csid: str
 
 
-def _count_pages(path: Path) -> int:
-    with Image.open(path) as image:
+def _count_pages(path: Path, box: SecretBox) -> int:
+    source = io.BytesIO(read_plain(path, box)) if is_sealed(path) else path
+    with Image.open(source) as image:
         return int(getattr(image, "n_frames", 1))
+
+
+def _spooled(path: Path, box: SecretBox, seal: bool) -> int:
+    """The page count of a spooled fax, sealed first when files are encrypted."""
+    if seal:
+        seal_in_place(path, box)
+    return _count_pages(path, box)
 
 
 class RenderStep:
@@ -49,6 +61,7 @@ class RenderStep:
         self.settings = settings
         self.db = db
         self.renderer = renderer
+        self.box = secret_box(settings)
 
     async def render(self, work: JobWork, claim: Claim) -> Rendered:
         rendering: dict[str, Any] = work.options.get("renderingOptions") or {}
@@ -56,8 +69,9 @@ class RenderStep:
         fine = rendering.get("resolution", "HIGH") != "LOW"
         csid = transport.get("csid") or self.settings.default_csid
         out = files.spool_file(self.settings.data_dir, work.job_id, claim.idx)
+        seal = self.settings.encrypt_files
         if out.exists():
-            pages = await anyio.to_thread.run_sync(_count_pages, out)
+            pages = await anyio.to_thread.run_sync(_spooled, out, self.box, seal)
             return Rendered(out, pages, fine, csid)
         job = await self._render_job(work, rendering, fine, csid)
         recipient = RenderRecipient(
@@ -70,7 +84,20 @@ class RenderStep:
         pages = await self.renderer.render(
             job, recipient, files.cache_dir(self.settings.data_dir, work.job_id), out
         )
+        if seal:
+            await anyio.to_thread.run_sync(seal_in_place, out, self.box)
         return Rendered(out, pages, fine, csid)
+
+    def _sources(self, work: JobWork) -> tuple[SourceDocument, ...]:
+        return tuple(
+            SourceDocument(
+                d.name,
+                None if d.content is None else self.box.unseal_bytes(d.content),
+                d.reference,
+                d.charset,
+            )
+            for d in work.documents
+        )
 
     async def _render_job(
         self, work: JobWork, rendering: dict[str, Any], fine: bool, csid: str
@@ -93,11 +120,11 @@ class RenderStep:
                         f"the overlay template {overlay_options.get('name')!r} no longer exists",
                     )
                 overlay = OverlaySpec(content, overlay_options["mode"])
+        # decrypting a large document takes a while: not on the event loop
+        sources = await anyio.to_thread.run_sync(self._sources, work)
         return RenderJob(
             job_id=work.job_id,
-            documents=tuple(
-                SourceDocument(d.name, d.content, d.reference, d.charset) for d in work.documents
-            ),
+            documents=sources,
             paper=rendering.get("paperFormat", "A4"),
             fine=fine,
             header=rendering.get("header"),

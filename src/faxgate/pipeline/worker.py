@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import time
@@ -23,6 +24,7 @@ from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline import blocklists, files
 from faxgate.pipeline.notifications import enqueue_for_job
 from faxgate.pipeline.render_step import RenderStep
+from faxgate.pipeline.sealed_files import plain_copy, seal_in_place
 from faxgate.pipeline.steps import after_call, call_record, final_without_call
 from faxgate.render import RenderFailure
 from faxgate.store import queue
@@ -181,12 +183,29 @@ class Pipeline:
             received_path=files.received_file(self.settings.data_dir, claim.job_id, claim.idx),
         )
         started = time.time()
-        outcome = await self._transmit(call)
+        outcome = await self._transmit_sealed(call)
         ended = time.time()
         step = after_call(claim, call, outcome, self.policy, ended)
         await self._finish(
             claim, call_record(call, outcome, self.carrier.name, started, ended), step
         )
+
+    async def _transmit_sealed(self, call: FaxCall) -> CallOutcome:
+        """The call with a plain copy of a sealed spool file; the received image sealed
+        afterwards when files are encrypted."""
+        scratch = files.cache_dir(self.settings.data_dir, call.job_id)
+        copy = await anyio.to_thread.run_sync(plain_copy, call.document, self.render.box, scratch)
+        try:
+            outcome = await self._transmit(
+                call if copy is None else dataclasses.replace(call, document=copy)
+            )
+        finally:
+            if copy is not None:
+                copy.unlink(missing_ok=True)
+        received = outcome.received_path
+        if self.settings.encrypt_files and received is not None and received.exists():
+            await anyio.to_thread.run_sync(seal_in_place, received, self.render.box)
+        return outcome
 
     async def _transmit(self, call: FaxCall) -> CallOutcome:
         try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import IO
 
 from PIL import Image
 
 
-def page_png(tiff: Path, page: int) -> bytes:
+def page_png(tiff: Path | IO[bytes], page: int) -> bytes:
     """The 1-based `page` as PNG; LOW pages are stretched to square pixels. IndexError if the
     TIFF has no such page."""
     with Image.open(tiff) as image:

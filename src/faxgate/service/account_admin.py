@@ -8,6 +8,8 @@ from typing import Any
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.domain.blocklist import parse_entries
 from faxgate.render import check_overlay, check_template
+from faxgate.sealing.box import SecretBox
+from faxgate.sealing.fields import ACCOUNT_SETTINGS, map_secrets
 from faxgate.service.errors import InvalidRequest, NotFound
 from faxgate.store import accounts, outbox, templates
 from faxgate.store.db import Database
@@ -53,8 +55,11 @@ async def set_block_list(
     return entries
 
 
-async def configure(db: Database, cust_nr: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change account settings (push format, signing secret, default push, token URL)."""
+async def configure(
+    db: Database, box: SecretBox, cust_nr: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Change account settings (push format, signing secret, default push, token URL); the
+    secrets among them are stored sealed, and returned sealed."""
     if "pushFormat" in changes and changes["pushFormat"] not in (None, *PUSH_FORMATS):
         raise InvalidRequest("pushFormat", f"must be one of {', '.join(PUSH_FORMATS)}")
     days = changes.get("retentionDays")
@@ -62,7 +67,8 @@ async def configure(db: Database, cust_nr: str, changes: dict[str, Any]) -> dict
         raise InvalidRequest("retentionDays", "must be a positive number of days")
     await _require_account(db, cust_nr)
     async with db.writer.begin() as conn:
-        return await accounts.update_account_settings(conn, cust_nr, changes)
+        sealed = map_secrets(changes, ACCOUNT_SETTINGS, box.seal)
+        return await accounts.update_account_settings(conn, cust_nr, sealed)
 
 
 async def replay_notifications(db: Database, job_id: str) -> int:

@@ -9,7 +9,7 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode, text_charset
@@ -19,6 +19,8 @@ from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
 from faxgate.render import DocumentRejected, precheck_document
+from faxgate.sealing.fields import JOB_OPTIONS, map_secrets
+from faxgate.sealing.keys import secret_box
 from faxgate.service.errors import InvalidRequest
 from faxgate.store.jobs import NewDocument, NewJob, NewRecipient
 
@@ -103,6 +105,13 @@ def build_job(
         exclude_none=True,
         exclude={"documents": {"__all__": {"data"}}},
     )
+    box = secret_box(settings)
+    options = map_secrets(options, JOB_OPTIONS, box.seal)
+    if settings.encrypt_files:
+        new_documents = [
+            replace(d, content=None if d.content is None else box.seal_bytes(d.content))
+            for d in new_documents
+        ]
     transport = request.transport_options
     return NewJob(
         job_id=new_job_id(who.dc, int(now.timestamp() * 1000)),

@@ -67,7 +67,12 @@ async def update_account_settings(
     conn: AsyncConnection, cust_nr: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """Merge `changes` into the settings (a None value removes the key); returns the result."""
-    current = await get_account_settings(conn, cust_nr)
+    query = select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr)
+    if conn.dialect.name == "postgresql":
+        # read-modify-write: a concurrent writer (e.g. `faxgate secrets reseal`) waits
+        query = query.with_for_update()
+    text = await conn.scalar(query)
+    current = {} if text is None else dict(json.loads(text))
     for key, value in changes.items():
         if value is None:
             current.pop(key, None)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.redact import without_password
 from faxgate.store.tables import deliveries, delivery_attempts
 
 
@@ -156,7 +157,9 @@ async def for_job(conn: AsyncConnection, job_id: str) -> list[dict[str, Any]]:
             {
                 "channel": row.channel,
                 "deliveryId": row.delivery_id,
-                "target": target.get("url") or target.get("successAddress") or "",
+                "target": without_password(target.get("url") or "")
+                or target.get("successAddress")
+                or "",
                 "state": row.state,
                 "attempts": attempts[row.id],
             }

@@ -1,0 +1,1 @@
+"""Secrets at rest: the key(s), sealing values with them, and which stored fields are secret."""
