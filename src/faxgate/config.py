@@ -75,6 +75,10 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
+    # hardening: sandbox
+    # Converters (gs, LibreOffice) in bubblewrap: auto (bwrap if it works, else unconfined
+    # with a loud warning) | bwrap (required: no start without it) | off (unsafe)
+    sandbox: str = "auto"
 
     @property
     def database_url(self) -> str:
