@@ -449,15 +449,30 @@ def test_sandboxed_converter_dies_with_a_killed_render_process(mode: str) -> Non
 # --- the LibreOffice profile --------------------------------------------------------------------
 
 
+# A render process: renders one office document, then prints "done" and waits for stdin.
+_RENDER_PROCESS = """
+import sys
+from pathlib import Path
+from faxgate.config import Settings
+from faxgate.render import render_fax
+from tests.render.conftest import RECIPIENT, doc, make_job
+from tests.render.test_sandbox import linked_odt
+work = Path(sys.argv[1])
+settings = Settings(rasteriser="ghostscript", converter_timeout_secs=60, sandbox=sys.argv[2])
+for number in range(2):
+    job = make_job((doc("letter.odt", linked_odt([])),))
+    render_fax(job, RECIPIENT, settings, work / f"cache{number}", work / f"out{number}.tiff")
+print("done", flush=True)
+sys.stdin.read()
+"""
+
+
 @needs_soffice
 @needs_gs
-@pytest.mark.parametrize("mode", ["auto", "off"])
-def test_libreoffice_profile_is_private_and_removed(
-    render: Render, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_libreoffice_profile_is_private_and_removed(tmp_path: Path, mode: str) -> None:
     system_tmp = tmp_path / "system-tmp"
     system_tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
     seen: dict[str, int] = {}
     done = threading.Event()
 
@@ -470,14 +485,24 @@ def test_libreoffice_profile_is_private_and_removed(
 
     watcher = threading.Thread(target=watch)
     watcher.start()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RENDER_PROCESS, str(tmp_path), mode],
+        env={**os.environ, "TMPDIR": str(system_tmp)}, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
     try:
-        settings = Settings(rasteriser="ghostscript", converter_timeout_secs=60, sandbox=mode)
-        render(make_job((doc("letter.odt", linked_odt([])),)), settings)
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline() == b"done\n"
+        kept = {entry.name for entry in system_tmp.iterdir()}
+        process.stdin.close()
+        assert process.wait(60) == 0
     finally:
+        process.kill()
         done.set()
         watcher.join()
-    assert seen, "the conversion used the system temp dir"
+    assert seen, "the conversions used the system temp dir"
     assert all(mode == 0o700 for mode in seen.values()), seen
+    assert all(name.startswith("faxgate-lo-profile-") for name in kept), kept  # the template
     assert list(system_tmp.iterdir()) == []
 
 
