@@ -39,10 +39,12 @@ class Renderer:
         """SandboxUnavailable (or ValueError) when the `sandbox` setting cannot be met."""
         sandbox = sandbox_for(settings.sandbox)
         if not sandbox.confined:
+            off = sandbox.reason.endswith("=off")
+            remedy = "unset FAXGATE_SANDBOX=off" if off else INSTALL_HINT
             log.warning(
                 "CONVERTERS RUN WITHOUT A SANDBOX: a hostile document can make Ghostscript or "
-                "LibreOffice read this service's files and reach its network; "
-                f"{INSTALL_HINT} (see docs/security.md)",
+                f"LibreOffice read this service's files and reach its network; {remedy} "
+                "(see docs/security.md)",
                 reason=sandbox.reason,
             )
         _remove_orphaned_pool_dirs()
