@@ -336,6 +336,24 @@ def test_converter_has_no_network(bwrap: sandbox.Sandbox, tmp_path: Path) -> Non
     assert b"refused" in output
 
 
+@needs_soffice
+def test_libreoffice_in_the_sandbox_fetches_nothing_even_with_a_default_profile(
+    bwrap: sandbox.Sandbox, recorder: Recorder, tmp_path: Path
+) -> None:
+    """The sandbox alone, without the profile's link settings, keeps LibreOffice offline."""
+    source = tmp_path / "letter.odt"
+    source.write_bytes(linked_odt([f"{recorder.url}/0.png"]))
+    out = tmp_path / "out"
+    out.mkdir()
+    with sandbox.jail(bwrap, reads=[source], writes=[out]) as box:
+        profile = (box.temp / "profile").as_uri()
+        args = ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                "--convert-to", "pdf", "--outdir", str(out), str(source)]  # fmt: skip
+        converters.run(args, jail=box, timeout=120, what="LibreOffice")
+    assert (out / "letter.pdf").is_file()
+    assert recorder.requests == []
+
+
 def test_the_network_probe_connects_without_the_sandbox() -> None:
     """The fallback cannot cut the network (documented); this also shows the probe of the
     test above is real."""
@@ -559,6 +577,22 @@ def test_auto_mode_without_bubblewrap_warns_loudly(
     assert "without a sandbox" in warnings[0]["event"].lower()
     assert "apt install bubblewrap" in warnings[0]["event"]
     assert "not installed" in warnings[0]["reason"]
+
+
+def test_temp_dirs_of_a_killed_service_are_removed_at_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    orphan = tmp_path / f"faxgate-render-{finished.pid}-abc"
+    live = tmp_path / f"faxgate-render-{os.getpid()}-def"
+    for directory in (orphan, live):
+        (directory / "faxgate-convert-x" / "profile").mkdir(parents=True)
+    Renderer(Settings(render_processes=1)).close()
+    assert not orphan.exists()
+    assert live.exists()
+    assert [entry.name for entry in tmp_path.iterdir()] == [live.name]
 
 
 def test_sandbox_setting_is_read_and_checked() -> None:
