@@ -148,7 +148,9 @@ def _remove_orphaned_pool_dirs() -> None:
     """Pool dirs of a service that was killed (its render processes died with it)."""
     for entry in Path(tempfile.gettempdir()).glob(f"{_POOL_DIR_PREFIX}*-*"):
         owner = entry.name.removeprefix(_POOL_DIR_PREFIX).split("-", 1)[0]
-        if owner.isdigit() and not _alive(int(owner)) and entry.stat().st_uid == os.getuid():
+        if entry.is_symlink() or entry.lstat().st_uid != os.getuid():
+            continue  # not one of ours: the temp dir may be shared with other users
+        if owner.isdigit() and not _alive(int(owner)):
             remove_tree(entry)
 
 
