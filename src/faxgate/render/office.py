@@ -7,9 +7,10 @@ one. The copy comes from a template that each process warms up once by convertin
 document of its own (a profile made from nothing costs ~0.5 s more, a copy a few ms; figures
 in docs/security-sandbox.md); the template lives in the process's private temp dir.
 
-The profile never loads or updates external links (images, OLE and DDE links, sections,
-linked sheets) and never runs macros: a linked image renders as an empty frame, the rest of
-the document renders as usual. The sandbox guarantees it besides: no network, no other files.
+The profile never updates external links (images, OLE and DDE links, sections, linked
+sheets) and never runs macros: a linked image renders as an empty frame, the rest of the
+document renders as usual. The sandbox guarantees it besides (no network, no other files),
+and only the sandbox stops Impress/Draw, which load linked images whatever the profile says.
 """
 
 from __future__ import annotations
