@@ -118,7 +118,7 @@ class Renderer:
         if self._pool is not pool:
             return  # another render already replaced it (and killed it if it had to)
         self._pool = self._new_pool()
-        processes = list(pool._processes.values())  # the manager thread edits it
+        processes = list((pool._processes or {}).values())  # the manager thread edits it
         if kill:
             self._stopped.add(pool)
             for process in processes:
