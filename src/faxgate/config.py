@@ -93,6 +93,10 @@ class Settings:
     login_hash_wait_secs: float = 10.0  # longest wait for a slot before 503
     login_recheck_secs: float = 2.0  # a remembered login re-reads its password hash this often
     trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For counts
+    # hardening: sandbox
+    # Converters (gs, LibreOffice) in bubblewrap: auto (bwrap if it works, else unconfined
+    # with a loud warning) | bwrap (required: no start without it) | off (unsafe)
+    sandbox: str = "auto"
 
     @property
     def database_url(self) -> str:

@@ -11,10 +11,11 @@ from tests.processes import all_gone, running
 # A stand-in render process: it starts a long converter run and waits for it.
 _PARENT = """
 import time
-from faxgate.render import converters
-process = converters.start(["sleep", "60"], timeout=60)
-print(process.pid, flush=True)
-time.sleep(60)
+from faxgate.render import converters, sandbox
+with sandbox.jail(sandbox.sandbox_for("auto")) as box:
+    process = converters.start(["sleep", "60"], jail=box, timeout=60)
+    print(process.pid, flush=True)
+    time.sleep(60)
 """
 
 

@@ -20,6 +20,7 @@ from faxgate.render.charsets import decode_text
 from faxgate.render.errors import rendering_error, unknown_file
 from faxgate.render.geometry import PageGeometry
 from faxgate.render.html import html_to_pdf
+from faxgate.render.sandbox import Sandbox, SandboxUnavailable, sandbox_for
 from faxgate.render.sniff import IMAGE_KINDS, OFFICE_KINDS, Kind
 from faxgate.render.text import text_to_pdf
 from faxgate.render.tiff_f import Strip, decode, encode, read_strips
@@ -38,6 +39,13 @@ def use_ghostscript(settings: Settings) -> bool:
     if choice == "ghostscript" and not present:
         raise rendering_error(f"FAXGATE_RASTERISER=ghostscript, but it is missing: {_GS_HINT}")
     return present
+
+
+def converter_sandbox(settings: Settings) -> Sandbox:
+    try:
+        return sandbox_for(settings.sandbox)
+    except SandboxUnavailable as exc:  # the service refuses to start; `faxgate render` gets here
+        raise rendering_error(str(exc)) from exc
 
 
 def cpu_count() -> int:
@@ -75,7 +83,7 @@ def bodies(
             raise unknown_file(f"document {name!r} is PostScript and needs Ghostscript: {_GS_HINT}")
         tiff = ghostscript.rasterise_postscript(
             source, work_dir, eps=kind is Kind.EPS, rows=geometry.body_rows_fine,
-            max_pages=settings.max_pages, timeout=timeout,
+            max_pages=settings.max_pages, timeout=timeout, sandbox=converter_sandbox(settings),
         )  # fmt: skip
         yield from _gs_strips(tiff, name, geometry, settings)
     elif kind is Kind.PCL:
@@ -84,10 +92,14 @@ def bodies(
                 f"document {name!r} is PCL, which needs GhostPCL (the gpcl6 program of "
                 "Ghostscript's GhostPDL), and it is not installed"
             )
-        pdf = ghostscript.pcl_to_pdf(source, work_dir / "pcl.pdf", timeout=timeout)
+        pdf = ghostscript.pcl_to_pdf(
+            source, work_dir, timeout=timeout, sandbox=converter_sandbox(settings)
+        )
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     elif kind in OFFICE_KINDS:
-        pdf = office.office_to_pdf(source, work_dir, timeout=timeout)
+        pdf = office.office_to_pdf(
+            source, work_dir, timeout=timeout, sandbox=converter_sandbox(settings)
+        )
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     else:
         raise unknown_file(f"document {name!r}: {kind} documents are not supported")
@@ -105,7 +117,7 @@ def pdf_bodies(
         processes = settings.render_processes or cpu_count()
         tiffs = ghostscript.rasterise_pdf(
             pdf, work_dir, pages=pages, rows=geometry.body_rows_fine, processes=processes,
-            timeout=settings.converter_timeout_secs,
+            timeout=settings.converter_timeout_secs, sandbox=converter_sandbox(settings),
         )  # fmt: skip
         for tiff in tiffs:
             yield from _gs_strips(tiff, name, geometry, settings)

@@ -1,9 +1,11 @@
 """Running external converters (Ghostscript, GhostPCL, LibreOffice) safely.
 
-Every run has a wall-clock timeout, a CPU-time limit, optionally an address-space limit, its
-own process group (so a timeout kills the converter's children too), dies with the render
-process that started it, and ends with a failure message a person can read (the converter's
-last meaningful stderr line).
+Every run happens in a sandbox jail (render/sandbox.py: no network, a private temp dir,
+read-only system files, only its own input and output), has a wall-clock timeout, a CPU-time
+limit, optionally an address-space limit, its own process group (so a timeout kills the
+converter's children too; in bubblewrap, killing bwrap ends the sandbox's whole process
+namespace), dies with the render process that started it, and ends with a failure message a
+person can read (the converter's last meaningful stderr line).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import os
 import resource
 import signal
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 from faxgate.render.errors import rendering_error
 from faxgate.render.lifetime import die_with_parent
+from faxgate.render.sandbox import Jail
 
 
 def _limits(cpu_seconds: int, memory_bytes: int | None) -> Callable[[], None]:
@@ -34,20 +36,16 @@ def _limits(cpu_seconds: int, memory_bytes: int | None) -> Callable[[], None]:
 
 
 def start(
-    args: Sequence[str],
-    *,
-    timeout: float,
-    memory_bytes: int | None = None,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
+    args: Sequence[str], *, jail: Jail, timeout: float, memory_bytes: int | None = None
 ) -> subprocess.Popen[bytes]:
+    """Start `args` inside `jail`; the jail must outlive the process (finish it first)."""
     return subprocess.Popen(
-        list(args),
+        jail.command(args),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=dict(env) if env is not None else None,
-        cwd=cwd,
+        env=jail.environment(),
+        cwd=jail.temp,
         preexec_fn=_limits(int(timeout) + 5, memory_bytes),  # noqa: PLW1509 (no threads here)
     )
 
@@ -68,13 +66,12 @@ def finish(process: subprocess.Popen[bytes], *, timeout: float, what: str) -> by
 def run(
     args: Sequence[str],
     *,
+    jail: Jail,
     timeout: float,
     what: str,
     memory_bytes: int | None = None,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
 ) -> bytes:
-    process = start(args, timeout=timeout, memory_bytes=memory_bytes, env=env, cwd=cwd)
+    process = start(args, jail=jail, timeout=timeout, memory_bytes=memory_bytes)
     return finish(process, timeout=timeout, what=what)
 
 

@@ -3,7 +3,9 @@
 It renders straight into the body frame (1728 × body rows at 204×196 dpi): `-dPDFFitPage`
 scales, centres and turns landscape pages; grey and photos get Ghostscript's own
 clustered-dot screen; every page comes out as one G4 strip that the page cache keeps as is.
-A PDF is cut into page ranges rendered by concurrent gs processes, so all cores work.
+A PDF is cut into page ranges rendered by concurrent gs processes, so all cores work. Each
+gs runs in its own sandbox jail: `-dSAFER` alone still lets PostScript list, read and write
+everything under TMPDIR (render/sandbox.py).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from faxgate.render import converters
 from faxgate.render.geometry import DPI_FINE_Y, DPI_X, WIDTH
+from faxgate.render.sandbox import Sandbox, jail
 
 _MEMORY_BYTES = 2 * 1024**3
 _MIN_PAGES_PER_PROCESS = 8
@@ -57,55 +61,75 @@ def page_ranges(pages: int, processes: int) -> list[tuple[int, int]]:
     return ranges
 
 
+def _output_dir(work_dir: Path) -> Path:
+    """The one directory gs may write to: its own, not the document's."""
+    out = work_dir / "gs-out"
+    out.mkdir(exist_ok=True)
+    return out
+
+
 def rasterise_pdf(
-    pdf: Path, out_dir: Path, *, pages: int, rows: int, processes: int, timeout: float
-) -> list[Path]:
+    pdf: Path, work_dir: Path, *, pages: int, rows: int, processes: int, timeout: float,
+    sandbox: Sandbox,
+) -> list[Path]:  # fmt: skip
     """Render every page of `pdf`; the TIFF files (one per page range) in page order."""
     binary = ghostscript_binary()
     assert binary is not None, "callers check ghostscript_binary() first"
+    out_dir = _output_dir(work_dir)
     running: list[tuple[Path, subprocess.Popen[bytes]]] = []
-    try:
-        for first, last in page_ranges(pages, processes):
-            output = out_dir / f"gs-{first:05d}.tif"
-            args = [
-                *_common(binary, rows, output),
-                "-dPDFFitPage",
-                f"-dFirstPage={first}",
-                f"-dLastPage={last}",
-                "-f",
-                str(pdf),
-            ]
-            running.append(
-                (output, converters.start(args, timeout=timeout, memory_bytes=_MEMORY_BYTES))
-            )
-        for _output, process in running:
-            converters.finish(process, timeout=timeout, what="Ghostscript")
-    finally:
-        for _output, process in running:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+    with ExitStack() as jails:  # each gs its own jail, all removed once every gs ended
+        try:
+            for first, last in page_ranges(pages, processes):
+                output = out_dir / f"gs-{first:05d}.tif"
+                args = [
+                    *_common(binary, rows, output),
+                    "-dPDFFitPage",
+                    f"-dFirstPage={first}",
+                    f"-dLastPage={last}",
+                    "-f",
+                    str(pdf),
+                ]
+                box = jails.enter_context(jail(sandbox, reads=[pdf], writes=[out_dir]))
+                process = converters.start(
+                    args, jail=box, timeout=timeout, memory_bytes=_MEMORY_BYTES
+                )
+                running.append((output, process))
+            for _output, process in running:
+                converters.finish(process, timeout=timeout, what="Ghostscript")
+        finally:
+            for _output, process in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
     return [output for output, _process in running]
 
 
 def rasterise_postscript(
-    source: Path, out_dir: Path, *, eps: bool, rows: int, max_pages: int, timeout: float
-) -> Path:
+    source: Path, work_dir: Path, *, eps: bool, rows: int, max_pages: int, timeout: float,
+    sandbox: Sandbox,
+) -> Path:  # fmt: skip
     binary = ghostscript_binary()
     assert binary is not None, "callers check ghostscript_binary() first"
+    out_dir = _output_dir(work_dir)
     output = out_dir / "gs-ps.tif"
     fit = "-dEPSFitPage" if eps else "-dPSFitPage"
     args = [*_common(binary, rows, output), fit, f"-dLastPage={max_pages + 1}", "-f", str(source)]
-    converters.run(args, timeout=timeout, what="Ghostscript", memory_bytes=_MEMORY_BYTES)
+    with jail(sandbox, reads=[source], writes=[out_dir]) as box:
+        converters.run(
+            args, jail=box, timeout=timeout, what="Ghostscript", memory_bytes=_MEMORY_BYTES
+        )
     return output
 
 
-def pcl_to_pdf(source: Path, output: Path, *, timeout: float) -> Path:
+def pcl_to_pdf(source: Path, work_dir: Path, *, timeout: float, sandbox: Sandbox) -> Path:
     binary = ghostpcl_binary()
     assert binary is not None, "callers check ghostpcl_binary() first"
+    out_dir = _output_dir(work_dir)
+    output = out_dir / "pcl.pdf"
     args: Sequence[str] = [
         binary, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite",
         f"-sOutputFile={output}", str(source),
     ]  # fmt: skip
-    converters.run(args, timeout=timeout, what="GhostPCL", memory_bytes=_MEMORY_BYTES)
+    with jail(sandbox, reads=[source], writes=[out_dir]) as box:
+        converters.run(args, jail=box, timeout=timeout, what="GhostPCL", memory_bytes=_MEMORY_BYTES)
     return output
