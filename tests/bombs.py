@@ -1,8 +1,8 @@
 """Decompression bombs, and a child process whose peak memory is measured.
 
 A bomb is run in a child process under an address-space limit (so code that decodes it whole
-dies quickly with MemoryError instead of taking the machine) and its peak resident size is
-read from the kernel (``wait4``), which counts the child and the processes it waited for.
+dies quickly with MemoryError instead of taking the machine) and the child reports the peak
+resident size the kernel counted for it and for the processes it waited for.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import textwrap
-import time
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +23,28 @@ BOMB_BYTES = 1536 * MiB  # decoded size: more than the child's address space may
 ADDRESS_SPACE = 1024 * MiB
 CEILING = 300 * MiB  # peak resident size the bounded code must stay under
 _CHUNK = bytes(16 * MiB)
+
+
+RENDER_IN_CHILD = """
+    import json, sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from faxgate.config import Settings
+    from faxgate.render import RenderFailure, RenderJob, RenderRecipient, SourceDocument
+    from faxgate.render import render_fax
+
+    source, name, overrides, work = sys.argv[1:5]
+    document = SourceDocument(name, Path(source).read_bytes(), None, None)
+    job = RenderJob("FJBOMB", (document,), "A4", True, None, "+49 30 1", None, None,
+                    datetime.now(UTC))
+    recipient = RenderRecipient(0, "+49 89 1", "0049891", ())
+    settings = Settings(**json.loads(overrides))
+    try:
+        pages = render_fax(job, recipient, settings, Path(work) / "cache", Path(work) / "out.tif")
+        print("rendered", pages)
+    except RenderFailure as exc:
+        print("failed", exc.status, exc.reason)
+"""
 
 
 @dataclass(frozen=True)
@@ -41,39 +61,54 @@ class ChildRun:
         )
 
 
-def run_limited(code: str, *args: str, timeout: float = 120.0) -> ChildRun:
-    """Run ``code`` in a fresh Python under an ADDRESS_SPACE limit; its exit and peak RSS."""
+# Run first in the child: at exit it reports its own peak resident size (VmHWM, counted
+# afresh from exec, unlike ru_maxrss, which a forked child inherits from the parent) and the
+# largest of the processes it waited for.
+_REPORT_PEAK = """
+import atexit as _atexit
+
+def _report_peak() -> None:
+    import resource, sys
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\\nPEAK-KIB {max(own, children)}\\n")
+
+_atexit.register(_report_peak)
+"""
+_UNREPORTED = 2**62
+
+
+def run_limited(
+    code: str, *args: str, timeout: float = 120.0, address_space: int = ADDRESS_SPACE
+) -> ChildRun:
+    """Run ``code`` in a fresh Python under an address-space limit; its exit and the peak
+    resident size of it and its children. A child still running after ``timeout`` seconds
+    is killed (exit -9, no peak reported)."""
 
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(code), *args],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            preexec_fn=limit,  # noqa: PLW1509 (the test process starts no threads before it)
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.02)
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
-        return ChildRun(
-            returncode=process.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-            peak_rss=usage.ru_maxrss * 1024,  # Linux reports kilobytes
-        )
+    process = subprocess.Popen(
+        [sys.executable, "-c", _REPORT_PEAK + textwrap.dedent(code), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,  # noqa: PLW1509 (the test process starts no threads before it)
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+    stderr = err.decode("utf-8", "replace")
+    peaks = [line for line in stderr.splitlines() if line.startswith("PEAK-KIB ")]
+    return ChildRun(
+        returncode=process.returncode,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=stderr,
+        peak_rss=int(peaks[-1].split()[1]) * 1024 if peaks else _UNREPORTED,
+    )
 
 
 @cache
