@@ -75,6 +75,11 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
+    # hardening: bounds
+    # an image frame with more pixels is refused before decoding (an A4 page scanned at
+    # 600 dpi is 35 Mpx; a JPEG counts at the reduced scale it is decoded at); at most
+    # 89,478,485 (Pillow's bomb limit, set explicitly)
+    max_image_pixels: int = 40_000_000
 
     @property
     def database_url(self) -> str:

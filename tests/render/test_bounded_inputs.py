@@ -10,11 +10,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from faxgate.config import Settings
 from faxgate.render import DocumentRejected, precheck_document
 from faxgate.render.sniff import MAX_ZIP_DIRECTORY_BYTES, Kind, classify
-from tests.bombs import BOMB_BYTES, CEILING, crc_of_zeros, raw_deflate_zeros, run_limited
+from tests.bombs import (
+    BOMB_BYTES,
+    CEILING,
+    RENDER_IN_CHILD,
+    ChildRun,
+    crc_of_zeros,
+    raw_deflate_zeros,
+    run_limited,
+)
+from tests.render.conftest import Render, black_pixels, doc, make_job
 
 _PRECHECK_IN_CHILD = """
     import sys
@@ -86,3 +96,58 @@ def test_zip_with_an_oversized_directory_is_not_inspected() -> None:
     with pytest.raises(DocumentRejected) as info:
         precheck_document("letter.docx", data, Settings())
     assert f"larger than {MAX_ZIP_DIRECTORY_BYTES:,} bytes" in str(info.value)
+
+
+def _image(tmp_path: Path, kind: str, mode: str, size: tuple[int, int]) -> Path:
+    image = Image.new(mode, size, "white")
+    ImageDraw.Draw(image).rectangle((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2),
+                                    fill="black")  # fmt: skip
+    path = tmp_path / f"source.{kind.lower()}"
+    image.save(path, kind)
+    return path
+
+
+def _render_image(tmp_path: Path, source: Path, name: str) -> ChildRun:
+    return run_limited(RENDER_IN_CHILD, str(source), name, "{}", str(tmp_path))
+
+
+def test_pixel_bomb_is_refused_before_decoding_within_a_memory_ceiling(tmp_path: Path) -> None:
+    # 81 Mpx, under Pillow's own limit: 300 KB of PNG that took the renderer to 1.6 GB
+    source = _image(tmp_path, "PNG", "RGBA", (9000, 9000))
+    run = _render_image(tmp_path, source, "poster.png")
+    assert run.returncode == 0, run.describe()
+    assert run.stdout.startswith("failed RENDERING_ERROR image 'poster.png' is too large"), (
+        run.describe()
+    )
+    assert "more than 40,000,000 pixels, FAXGATE_MAX_IMAGE_PIXELS" in run.stdout
+    assert run.peak_rss < CEILING, run.describe()
+
+
+def test_large_image_within_the_limit_renders_within_a_memory_ceiling(tmp_path: Path) -> None:
+    # 36 Mpx with alpha: shrunk right after decoding, before any conversion copies it
+    source = _image(tmp_path, "PNG", "RGBA", (6000, 6000))
+    run = _render_image(tmp_path, source, "scan.png")
+    assert run.stdout.strip() == "rendered 1", run.describe()
+    assert run.peak_rss < CEILING, run.describe()
+
+
+def test_large_photo_is_decoded_at_reduced_scale(tmp_path: Path) -> None:
+    # 48 Mpx, over the pixel limit on file: a JPEG is decoded at the scale the page needs
+    source = _image(tmp_path, "JPEG", "RGB", (8000, 6000))
+    run = _render_image(tmp_path, source, "photo.jpg")
+    assert run.stdout.strip() == "rendered 1", run.describe()
+    assert run.peak_rss < CEILING, run.describe()
+
+
+def test_reduced_image_keeps_its_content(render: Render, settings: Settings) -> None:
+    big = io.BytesIO()
+    image = Image.new("L", (5000, 7000), 255)
+    ImageDraw.Draw(image).rectangle((0, 0, 2499, 6999), fill=0)  # left half black
+    image.save(big, "PNG")
+    _count, pages = render(make_job((doc("half.png", big.getvalue()),)), settings)
+    page = pages[0].image
+    left = black_pixels(page, (0, page.height // 3, page.width // 4, 2 * page.height // 3))
+    right = black_pixels(page, (3 * page.width // 4, page.height // 3, page.width,
+                                2 * page.height // 3))  # fmt: skip
+    assert left > 0.9 * (page.width // 4) * (page.height // 3)
+    assert right == 0
