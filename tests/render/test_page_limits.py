@@ -110,3 +110,14 @@ def test_html_layout_stops_at_the_page_limit(render: Render, gs_settings: Settin
     exc = _failure(render, limited, "long.html", html.encode())
     assert exc.status is FaxStatus.RENDERING_ERROR
     assert exc.reason == "document 'long.html' has more than 5 pages (at most 5, FAXGATE_MAX_PAGES)"
+
+
+def test_html_with_too_many_tags_is_refused_before_parsing(tmp_path: Path) -> None:
+    # WeasyPrint builds every element's box before the first page: 60,000 paragraphs took
+    # minutes and more than a gigabyte before the page limit could act
+    html = "<html><body>" + "<p>x</p>" * 30_000 + "</body></html>"
+    run = _render_in_child(tmp_path, "long.html", html.encode())
+    assert run.stdout.startswith("failed RENDERING_ERROR"), run.describe()
+    assert "the HTML has 60,004 tags, more than the limit of 50,000" in run.stdout
+    assert "FAXGATE_MAX_HTML_TAGS" in run.stdout
+    assert run.peak_rss < CEILING, run.describe()

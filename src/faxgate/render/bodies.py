@@ -73,8 +73,9 @@ def bodies(
         html = _decode(source.read_bytes(), None, name)
         try:
             pdf = html_to_pdf(
-                html, geometry.paper, work_dir / "html.pdf", max_pages=settings.max_pages
-            )
+                html, geometry.paper, work_dir / "html.pdf", max_pages=settings.max_pages,
+                max_tags=settings.max_html_tags,
+            )  # fmt: skip
         except HtmlPageLimit:
             raise too_many_pages(name, settings.max_pages) from None
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)

@@ -4,9 +4,10 @@ Documents and cover templates come from clients, so a `<img src="http://10.0.0.1
 `file:///etc/passwd` must not make the service reach anything: only `data:` URLs load.
 WeasyPrint is imported on first use (0.5 s), so processes that never see HTML skip it.
 
-Layout stops at the first page over the limit: WeasyPrint lays out every page before it
-returns, and a document of page breaks makes hundreds of thousands. It reports each page it
-lays out on its progress logger; a filter there counts them.
+WeasyPrint parses, styles and boxes the whole document before it lays out the first page,
+so the number of tags is limited first. Layout then stops at the first page over the page
+limit (a document of page breaks makes hundreds of thousands): WeasyPrint reports each page
+it lays out on its progress logger, and a filter there counts them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _PAGE_CSS = {
     "A4": "@page { size: A4; margin: 15mm }",
     "LETTER": "@page { size: letter; margin: 15mm }",
 }
+MAX_HTML_TAGS = 50_000  # the default of FAXGATE_MAX_HTML_TAGS (cover templates use it)
 _LAYOUT_PAGE = "Step 5 - Creating layout - Page"  # WeasyPrint's progress message per page
 
 
@@ -60,9 +62,15 @@ def _page_limit(limit: int) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def html_document(html: str, paper: str, *, max_pages: int) -> Any:
+def html_document(html: str, paper: str, *, max_pages: int, max_tags: int = MAX_HTML_TAGS) -> Any:
     """The laid-out WeasyPrint document (its `.pages` tells how many pages it takes);
     HtmlPageLimit when it takes more than `max_pages`."""
+    tags = html.count("<")  # tags, comments and stray "<": an upper bound on elements
+    if tags > max_tags:
+        raise rendering_error(
+            f"the HTML has {tags:,} tags, more than the limit of {max_tags:,}"
+            " (FAXGATE_MAX_HTML_TAGS)"
+        )
     from weasyprint import CSS, HTML, URLFetcher  # noqa: PLC0415 (heavy, lazily loaded)
 
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
@@ -79,6 +87,6 @@ def html_document(html: str, paper: str, *, max_pages: int) -> Any:
         raise rendering_error(f"the HTML cannot be laid out: {exc}") from exc
 
 
-def html_to_pdf(html: str, paper: str, output: Path, *, max_pages: int) -> Path:
-    html_document(html, paper, max_pages=max_pages).write_pdf(str(output))
+def html_to_pdf(html: str, paper: str, output: Path, *, max_pages: int, max_tags: int) -> Path:
+    html_document(html, paper, max_pages=max_pages, max_tags=max_tags).write_pdf(str(output))
     return output
