@@ -97,6 +97,14 @@ class Settings:
     # Converters (gs, LibreOffice) in bubblewrap: auto (bwrap if it works, else unconfined
     # with a loud warning) | bwrap (required: no start without it) | off (unsafe)
     sandbox: str = "auto"
+    # hardening: bounds
+    # an image frame with more pixels is refused before decoding (an A4 page scanned at
+    # 600 dpi is 35 Mpx; a JPEG counts at the reduced scale it is decoded at); at most
+    # 89,478,485 (Pillow's bomb limit, set explicitly)
+    max_image_pixels: int = 40_000_000
+    # HTML documents and cover templates with more tags are refused before WeasyPrint parses
+    # them: it builds every element's box before laying out any page (some 5 KB a tag)
+    max_html_tags: int = 50_000
 
     @property
     def database_url(self) -> str:

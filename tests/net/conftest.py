@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.bombs import brotli_bomb, stacked_gzip_bomb
+
 DOC = b"%PDF-1.4 a small document\n"
+LONG_DOC = b"%PDF-1.4 " + b"a longer document, compressed on the wire " * 5000
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: PLC0415
+
+    return bytes(brotli.compress(data))
+
+
+_ENCODED: dict[str, Callable[[], tuple[str, bytes]]] = {
+    "/gzip": lambda: ("gzip", gzip.compress(LONG_DOC)),
+    "/deflate": lambda: ("deflate", zlib.compress(LONG_DOC)),
+    "/br": lambda: ("br", _brotli(LONG_DOC)),
+    "/gzip-br": lambda: ("gzip, br", _brotli(gzip.compress(LONG_DOC))),
+    "/zstd": lambda: ("zstd", b"(\xb5/\xfd not really zstd"),
+    "/damaged-gzip": lambda: ("gzip", gzip.compress(LONG_DOC)[:-40]),
+    "/bomb-gzip-gzip": lambda: ("gzip, gzip", stacked_gzip_bomb()),
+    "/bomb-br": lambda: ("br", brotli_bomb()),
+}
 
 
 @dataclass
@@ -48,14 +71,19 @@ class _Handler(BaseHTTPRequestHandler):
             for _ in range(8):
                 self.wfile.write(b"200\r\n" + b"y" * 512 + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif path in _ENCODED:  # served as they are, with the coding the name says
+            encoding, body = _ENCODED[path]()
+            self._send(200, body, {"Content-Encoding": encoding})
         elif path == "/slow":
             time.sleep(3)
             self._send(200, DOC)
         else:
             self._send(404, b"not here")
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

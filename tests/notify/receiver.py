@@ -1,17 +1,21 @@
 """A real push receiver on 127.0.0.1: Basic, Digest (RFC 7616, MD5, qop=auth), an OAuth2
-token endpoint with a Bearer-checking endpoint, and endpoints that fail on purpose."""
+token endpoint with a Bearer-checking endpoint, and endpoints that fail on purpose (some
+with compressed answers, decompression bombs among them)."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus
+
+from tests.bombs import brotli_bomb, stacked_gzip_bomb
 
 USER, PASSWORD = "pushuser", "pa:ss wörd"
 CLIENT_ID, CLIENT_SECRET = "client-1", "s3cret+/="
@@ -65,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         state.requests.append(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        handler = {
+        routes: dict[str, Callable[[bytes], None]] = {
             "/none": self._accept,
             "/basic": self._basic,
             "/digest": self._digest,
@@ -75,8 +79,22 @@ class _Handler(BaseHTTPRequestHandler):
             "/reject": lambda b: self._answer(400, b"bad report"),
             "/gone": lambda b: self._answer(410, b""),
             "/moved": self._moved,
-        }.get(self.path, lambda b: self._answer(404, b""))
-        handler(body)
+            "/reject-gzip": lambda b: self._answer(
+                400, gzip.compress(b"bad report, compressed"), {"Content-Encoding": "gzip"}
+            ),
+            "/bomb-gzip-gzip": lambda b: self._answer(
+                500, stacked_gzip_bomb(), {"Content-Encoding": "gzip, gzip"}
+            ),
+            "/bomb-br": lambda b: self._answer(500, brotli_bomb(), {"Content-Encoding": "br"}),
+            "/token-bomb": lambda b: self._answer(
+                200, brotli_bomb(), {"Content-Encoding": "br", "Content-Type": "application/json"}
+            ),
+        }
+        handler = routes.get(self.path)
+        if handler is None:
+            self._answer(404, b"")
+        else:
+            handler(body)
 
     def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

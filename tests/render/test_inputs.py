@@ -59,7 +59,8 @@ def test_declared_charset_must_fit() -> None:
 
 
 def test_cjk_text_embeds_the_cjk_font(tmp_path: Path) -> None:
-    pdf = text_to_pdf(MULTILINGUAL, "A4", tmp_path / "t.pdf").read_bytes()
+    out = text_to_pdf(MULTILINGUAL, "A4", tmp_path / "t.pdf", name="t.txt", max_pages=10)
+    pdf = out.read_bytes()
     assert b"NotoSansCJK" in pdf
     assert b"DejaVuSansMono" in pdf
 

@@ -2,6 +2,8 @@
 
 Redirects are not followed by httpx because each hop is a new URL to check; callers that
 follow them (``fetch_url``) do so in their own loop, where every hop goes through the guard.
+Bodies are read with ``iter_raw`` and decoded by net/decoding.py, never by httpx (which
+decodes a whole network chunk at once).
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ import httpx
 from faxgate import __version__
 from faxgate.config import Settings
 from faxgate.net.backend import AsyncGuardedTransport, GuardedTransport
+from faxgate.net.decoding import accept_encoding
 from faxgate.net.guard import NetworkPolicy
 
 USER_AGENT = f"faxgate/{__version__}"
+
+
+def _headers() -> dict[str, str]:
+    # Only the codings decoded in bounded steps (net/decoding.py); bodies are read raw.
+    return {"User-Agent": USER_AGENT, "Accept-Encoding": accept_encoding()}
 
 
 def guarded_client(
@@ -28,7 +36,7 @@ def guarded_client(
         timeout=settings.fetch_timeout_secs if timeout is None else timeout,
         follow_redirects=False,
         trust_env=False,
-        headers={"User-Agent": USER_AGENT},
+        headers=_headers(),
     )
 
 
@@ -42,5 +50,5 @@ def guarded_async_client(
         timeout=settings.push_timeout_secs if timeout is None else timeout,
         follow_redirects=False,
         trust_env=False,
-        headers={"User-Agent": USER_AGENT},
+        headers=_headers(),
     )

@@ -6,7 +6,8 @@ Errors raised here, all ``FetchError`` with a ``kind``::
       REFUSED             the URL or a resolved address is not allowed (FAXGATE_ALLOW_NETWORKS)
       BAD_URL             not a URL we can request
       TIMEOUT             the whole fetch took longer than fetch_timeout_secs
-      TOO_LARGE           the body is larger than fetch_max_bytes
+      TOO_LARGE           the body is larger than fetch_max_bytes (on the wire or decoded)
+      BAD_ENCODING        a Content-Encoding we do not decode, or data damaged for it
       TOO_MANY_REDIRECTS  more than fetch_max_redirects hops
       HTTP_STATUS         the server answered 4xx/5xx (``status_code`` is set)
       NETWORK             DNS failure, connection refused or reset, TLS failure
@@ -21,6 +22,11 @@ import httpx
 
 from faxgate.config import Settings
 from faxgate.net.client import guarded_client
+from faxgate.net.decoding import (
+    BoundedDecoder,
+    ContentEncodingError,
+    DecodedTooLarge,
+)
 from faxgate.net.guard import OutboundRefused, check_scheme
 
 
@@ -29,6 +35,7 @@ class FetchFailure(StrEnum):
     BAD_URL = "bad_url"
     TIMEOUT = "timeout"
     TOO_LARGE = "too_large"
+    BAD_ENCODING = "bad_encoding"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     HTTP_STATUS = "http_status"
     NETWORK = "network"
@@ -105,6 +112,10 @@ def _timeout(url: str, settings: Settings) -> FetchError:
 
 
 def _read_capped(response: httpx.Response, url: str, settings: Settings, deadline: float) -> bytes:
+    """The decoded body, at most fetch_max_bytes both on the wire and decoded.
+
+    The raw stream is read and decoded here in bounded steps: httpx would decode each
+    network chunk whole, and a few kilobytes of brotli become gigabytes."""
     limit = settings.fetch_max_bytes
     too_large = FetchError(
         f"{url}: the document is larger than {limit} bytes (FAXGATE_FETCH_MAX_BYTES)",
@@ -113,12 +124,27 @@ def _read_capped(response: httpx.Response, url: str, settings: Settings, deadlin
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-        # A server trickling bytes never trips the per-read timeout; this bounds the total.
-        if time.monotonic() > deadline:
-            raise _timeout(url, settings)
+    encoding = response.headers.get("Content-Encoding", "")
+    try:
+        decoder = BoundedDecoder(encoding, max_output=limit)
+        body = bytearray()
+        received = 0
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received > limit:
+                raise too_large
+            for piece in decoder.feed(chunk):
+                body += piece
+                # A server trickling bytes never trips the per-read timeout; this bounds the
+                # total, and a slow decode too.
+                if time.monotonic() > deadline:
+                    raise _timeout(url, settings)
+            if time.monotonic() > deadline:
+                raise _timeout(url, settings)
+        for piece in decoder.end():
+            body += piece
+    except DecodedTooLarge as exc:
+        raise too_large from exc
+    except ContentEncodingError as exc:
+        raise FetchError(f"{url}: {exc}", FetchFailure.BAD_ENCODING) from exc
     return bytes(body)

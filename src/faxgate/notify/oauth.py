@@ -8,16 +8,19 @@ RFC asks. The token URL goes through the same guarded client as the push itself.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
 import httpx
 
+from faxgate.net.decoding import ContentEncodingError, read_prefix
 from faxgate.net.guard import check_scheme
 
 EXPIRY_MARGIN_SECS = 30.0
 DEFAULT_LIFETIME_SECS = 60.0  # when the server gives no expires_in: ask again soon
 _MAX_ERROR_BODY = 300
+_MAX_TOKEN_ANSWER = 64 * 1024  # a token answer is a few hundred bytes of JSON
 
 
 class TokenError(Exception):
@@ -70,29 +73,39 @@ async def fetch_token(client: httpx.AsyncClient, request: TokenRequest) -> tuple
         form["scope"] = request.scope
     auth = httpx.BasicAuth(quote_plus(request.client_id), quote_plus(request.client_secret))
     try:
-        response = await client.post(
-            url, data=form, auth=auth, headers={"Accept": "application/json"}
-        )
+        post = client.build_request("POST", url, data=form, headers={"Accept": "application/json"})
+        # Streamed and read in bounded steps: the answer comes from a configured URL.
+        response = await client.send(post, auth=auth, stream=True)
+        try:
+            body, complete = await read_prefix(response, _MAX_TOKEN_ANSWER)
+        finally:
+            await response.aclose()
     except httpx.TimeoutException as exc:
         raise TokenError(f"token URL {url}: timed out", retryable=True) from exc
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise TokenError(f"token URL {url}: {exc}", retryable=False) from exc
     except httpx.TransportError as exc:
         raise TokenError(f"token URL {url}: {exc or type(exc).__name__}", True) from exc
+    except ContentEncodingError as exc:
+        raise TokenError(f"token URL {url}: {exc}", False, response.status_code) from exc
     status = response.status_code
     if status != 200:
-        detail = response.text[:_MAX_ERROR_BODY].strip()
+        detail = body[:_MAX_ERROR_BODY].decode("utf-8", "replace").strip()
         raise TokenError(
             f"token URL {url} answered HTTP {status}" + (f": {detail}" if detail else ""),
             retryable=status >= 500 or status in (408, 429),
             status_code=status,
         )
-    return _parse_token(url, response)
+    if not complete:
+        raise TokenError(
+            f"token URL {url}: the answer is larger than {_MAX_TOKEN_ANSWER} bytes", False, 200
+        )
+    return _parse_token(url, body)
 
 
-def _parse_token(url: str, response: httpx.Response) -> tuple[str, float]:
+def _parse_token(url: str, body: bytes) -> tuple[str, float]:
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError as exc:
         raise TokenError(f"token URL {url}: the answer is not JSON", False, 200) from exc
     token = payload.get("access_token") if isinstance(payload, dict) else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from faxgate.domain.redact import without_password
+from faxgate.net.decoding import ContentEncodingError, read_prefix
 from faxgate.net.guard import OutboundRefused, check_scheme
 from faxgate.notify.oauth import TokenCache, TokenError, TokenRequest
 from faxgate.notify.options import PushAuth
@@ -150,9 +151,10 @@ async def _post(
 
 
 async def _excerpt(response: httpx.Response) -> str:
-    data = b""
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= _MAX_ERROR_BODY:
-            break
-    return data[:_MAX_ERROR_BODY].decode("utf-8", "replace").strip()
+    """The start of an error answer, decoded in bounded steps (httpx would decode a whole
+    network chunk: a few kilobytes of brotli make gigabytes, at every retry)."""
+    try:
+        data, _complete = await read_prefix(response, _MAX_ERROR_BODY)
+    except ContentEncodingError as exc:
+        return f"(answer not shown: {exc})"
+    return data.decode("utf-8", "replace").strip()

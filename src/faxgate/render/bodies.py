@@ -17,9 +17,9 @@ from faxgate.config import Settings
 from faxgate.render import ghostscript, images, office, pdfium
 from faxgate.render.bitonal import halve_bitonal, halve_grey, to_bitonal
 from faxgate.render.charsets import decode_text
-from faxgate.render.errors import rendering_error, unknown_file
+from faxgate.render.errors import rendering_error, too_many_pages, unknown_file
 from faxgate.render.geometry import PageGeometry
-from faxgate.render.html import html_to_pdf
+from faxgate.render.html import HtmlPageLimit, html_to_pdf
 from faxgate.render.sandbox import Sandbox, SandboxUnavailable, sandbox_for
 from faxgate.render.sniff import IMAGE_KINDS, OFFICE_KINDS, Kind
 from faxgate.render.text import text_to_pdf
@@ -67,24 +67,36 @@ def bodies(
         yield from pdf_bodies(source, name, geometry, settings, work_dir)
     elif kind in IMAGE_KINDS:
         for grey in images.grey_pages(
-            source, name, geometry.body_rows_fine, max_pages=settings.max_pages
-        ):
+            source, name, geometry.body_rows_fine, max_pages=settings.max_pages,
+            max_pixels=settings.max_image_pixels,
+        ):  # fmt: skip
             yield grey_to_strip(grey, geometry)
     elif kind is Kind.TEXT:
         text = _decode(source.read_bytes(), charset, name)
-        pdf = text_to_pdf(text, geometry.paper, work_dir / "text.pdf")
+        pdf = text_to_pdf(
+            text, geometry.paper, work_dir / "text.pdf", name=name, max_pages=settings.max_pages
+        )
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     elif kind is Kind.HTML:
         html = _decode(source.read_bytes(), None, name)
-        pdf = html_to_pdf(html, geometry.paper, work_dir / "html.pdf")
+        try:
+            pdf = html_to_pdf(
+                html, geometry.paper, work_dir / "html.pdf", max_pages=settings.max_pages,
+                max_tags=settings.max_html_tags,
+            )  # fmt: skip
+        except HtmlPageLimit:
+            raise too_many_pages(name, settings.max_pages) from None
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     elif kind in (Kind.POSTSCRIPT, Kind.EPS):
         if ghostscript.ghostscript_binary() is None:
             raise unknown_file(f"document {name!r} is PostScript and needs Ghostscript: {_GS_HINT}")
-        tiff = ghostscript.rasterise_postscript(
-            source, work_dir, eps=kind is Kind.EPS, rows=geometry.body_rows_fine,
-            max_pages=settings.max_pages, timeout=timeout, sandbox=converter_sandbox(settings),
-        )  # fmt: skip
+        try:
+            tiff = ghostscript.rasterise_postscript(
+                source, work_dir, eps=kind is Kind.EPS, rows=geometry.body_rows_fine,
+                max_pages=settings.max_pages, timeout=timeout, sandbox=converter_sandbox(settings),
+            )  # fmt: skip
+        except ghostscript.PageLimitReached:
+            raise too_many_pages(name, settings.max_pages) from None
         yield from _gs_strips(tiff, name, geometry, settings)
     elif kind is Kind.PCL:
         if ghostscript.ghostpcl_binary() is None:
@@ -110,7 +122,7 @@ def pdf_bodies(
 ) -> Iterator[Strip]:
     pages = pdfium.page_count(pdf, name)
     if pages > settings.max_pages:
-        raise rendering_error(f"document {name!r} has {pages} pages (at most {settings.max_pages})")
+        raise too_many_pages(name, settings.max_pages, pages)
     if use_ghostscript(settings) and (
         pages > _PDFIUM_UP_TO_PAGES or settings.rasteriser.lower() == "ghostscript"
     ):
@@ -136,7 +148,7 @@ def _gs_strips(
         yield from _pillow_strips(tiff, geometry)
         return
     if len(strips) > settings.max_pages:
-        raise rendering_error(f"document {name!r} has more than {settings.max_pages} pages")
+        raise too_many_pages(name, settings.max_pages)
     for strip in strips:
         if geometry.fine:
             yield strip

@@ -17,7 +17,7 @@ from PIL import Image
 
 from faxgate.render import pdfium
 from faxgate.render.errors import rendering_error
-from faxgate.render.html import html_document
+from faxgate.render.html import HtmlPageLimit, html_document
 from faxgate.render.model import RenderJob, RenderRecipient
 
 DEFAULT_COVER_NAME = "coverpage-default.ftl.html"
@@ -63,11 +63,12 @@ def cover_html(
 
 def cover_grey(html: str, paper: str, rows: int, work_dir: Path) -> Image.Image:
     """The cover page as a mode-L body image at fine resolution."""
-    document = html_document(html, paper)
-    if len(document.pages) != 1:
+    try:
+        document = html_document(html, paper, max_pages=1)
+    except HtmlPageLimit:
         raise rendering_error(
-            f"the cover page does not fit on one page (it would take {len(document.pages)} pages)"
-        )
+            "the cover page does not fit on one page (it would take more than one)"
+        ) from None
     pdf = work_dir / "cover.pdf"
     document.write_pdf(str(pdf))
     return next(iter(pdfium.grey_pages(pdf, "cover page", rows)))

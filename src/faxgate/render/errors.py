@@ -37,3 +37,9 @@ def rendering_error(reason: str) -> RenderFailure:
 
 def unknown_file(reason: str) -> RenderFailure:
     return RenderFailure(FaxStatus.UNKNOWN_FAX_FILE, reason)
+
+
+def too_many_pages(name: str, limit: int, pages: int | None = None) -> RenderFailure:
+    """A document over the page limit, found before or while its pages are produced."""
+    count = f"{pages} pages" if pages is not None else f"more than {limit} pages"
+    return rendering_error(f"document {name!r} has {count} (at most {limit}, FAXGATE_MAX_PAGES)")

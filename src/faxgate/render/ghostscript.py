@@ -104,20 +104,48 @@ def rasterise_pdf(
     return [output for output, _process in running]
 
 
+class PageLimitReached(Exception):
+    """The PostScript document went on past the page limit; Ghostscript was stopped."""
+
+
+_PAGE_LIMIT_MARK = "FAXGATE-PAGE-LIMIT"
+
+
+def _stop_after(pages: int) -> str:
+    """PostScript run before the document: at the showpage that would make page `pages` + 1,
+    say so and quit. -dLastPage only stops the output: an endless showpage loop kept
+    Ghostscript busy until its time limit. The count lives in global VM, which a
+    document's save and restore do not roll back. (A document that installs its own EndPage escapes
+    this; -dLastPage and the time limit still hold then.)"""
+    return (
+        "<< /EndPage { exch pop 2 ne {"
+        " globaldict /FaxgatePages 2 copy known { get 1 add } { pop pop 1 } ifelse"
+        " dup globaldict exch /FaxgatePages exch put"
+        f" {pages} gt {{ ({_PAGE_LIMIT_MARK}\n) print flush quit }} if true"
+        " } { false } ifelse } bind >> setpagedevice"
+    )
+
+
 def rasterise_postscript(
     source: Path, work_dir: Path, *, eps: bool, rows: int, max_pages: int, timeout: float,
     sandbox: Sandbox,
 ) -> Path:  # fmt: skip
+    """The pages as one TIFF; PageLimitReached when the document has more than max_pages."""
     binary = ghostscript_binary()
     assert binary is not None, "callers check ghostscript_binary() first"
     out_dir = _output_dir(work_dir)
     output = out_dir / "gs-ps.tif"
     fit = "-dEPSFitPage" if eps else "-dPSFitPage"
-    args = [*_common(binary, rows, output), fit, f"-dLastPage={max_pages + 1}", "-f", str(source)]
+    args = [
+        *_common(binary, rows, output), fit, f"-dLastPage={max_pages + 1}",
+        "-c", _stop_after(max_pages), "-f", str(source),
+    ]  # fmt: skip
     with jail(sandbox, reads=[source], writes=[out_dir]) as box:
-        converters.run(
+        out = converters.run(
             args, jail=box, timeout=timeout, what="Ghostscript", memory_bytes=_MEMORY_BYTES
         )
+    if _PAGE_LIMIT_MARK.encode() in out:
+        raise PageLimitReached
     return output
 
 

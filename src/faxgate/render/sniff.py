@@ -128,6 +128,12 @@ def classify(name: str, data: bytes) -> Kind:
             if b"\x00" in data[:4096] and not _is_utf16(data[:4096]):
                 raise DocumentRejected(f"document {name!r} is binary data, not text")
             return claimed
+        if data.startswith(b"PK\x03\x04") and claimed in OFFICE_KINDS:
+            raise DocumentRejected(
+                f"document {name!r} is named as {claimed} but is not a {claimed} file (a zip"
+                f" archive whose directory is damaged or larger than {MAX_ZIP_DIRECTORY_BYTES:,}"
+                " bytes is not inspected)"
+            )
         raise DocumentRejected(
             f"document {name!r} is named as {claimed} but its content is not a {claimed} file"
         )
@@ -136,23 +142,52 @@ def classify(name: str, data: bytes) -> Kind:
     raise DocumentRejected(f"document {name!r} is named as {claimed} but its content is {found}")
 
 
+# Zip inspection happens in the API process on every submit: it reads the central directory
+# (its size bounded, so the member list is) and at most a few bytes of one member.
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024  # some thousand members; an office file has dozens
+_MIMETYPE_BYTES = 100  # "application/vnd.oasis.opendocument.presentation" is 47
+_END_OF_DIRECTORY = b"PK\x05\x06"
+
+
 def _zip_kind(data: bytes) -> Kind | None:
+    if not _directory_within_bounds(data):
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100]
+                mimetype = _member_head(archive, "mimetype", _MIMETYPE_BYTES)
                 for suffix, kind in ((b"text", Kind.ODT), (b"spreadsheet", Kind.ODS),
                                      (b"presentation", Kind.ODP)):  # fmt: skip
                     if mimetype.endswith(suffix):
                         return kind
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError):
         return None
     if "[Content_Types].xml" in names:
         for prefix, kind in (("word/", Kind.DOCX), ("xl/", Kind.XLSX), ("ppt/", Kind.PPTX)):
             if any(name.startswith(prefix) for name in names):
                 return kind
     return None
+
+
+def _directory_within_bounds(data: bytes) -> bool:
+    """The end record's central directory size is small enough to parse (zipfile reads the
+    whole directory and makes an object per member); a zip64 archive is not inspected."""
+    end = data.rfind(_END_OF_DIRECTORY, max(0, len(data) - 22 - 65_535))
+    if end < 0 or end + 22 > len(data):
+        return False
+    entries = int.from_bytes(data[end + 10 : end + 12], "little")
+    size = int.from_bytes(data[end + 12 : end + 16], "little")
+    return entries != 0xFFFF and size <= MAX_ZIP_DIRECTORY_BYTES
+
+
+def _member_head(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most `limit` bytes of a stored or deflated member: zipfile inflates deflate with an
+    output limit per call, but bzip2 and LZMA members whole, so those are not read."""
+    if archive.getinfo(name).compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return b""
+    with archive.open(name) as member:
+        return member.read(limit)
 
 
 def _looks_like_html(head: bytes) -> bool:
