@@ -17,11 +17,13 @@ from starlette.responses import JSONResponse, Response
 from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
+    Busy,
     DuplicateJob,
     FileNotReady,
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
     WrongDataCenter,
 )
 
@@ -50,6 +52,8 @@ def validation_error(exc: ValidationError) -> JSONResponse:
         field, message = None, f"malformed JSON: {first['ctx'].get('error', message)}"
     elif first["type"] in {"model_type", "model_attributes_type"}:
         message = "must be a JSON object"
+    elif first["type"] == "too_long":
+        message = f"too many items: at most {first['ctx']['max_length']}"
     return _body(400, field, message)
 
 
@@ -58,6 +62,8 @@ async def handle(request: Request, exc: Exception) -> Response:
         return validation_error(exc)
     if isinstance(exc, PayloadTooLarge):
         return _body(413, exc.field or None, exc.fault)
+    if isinstance(exc, UnsupportedMediaType):
+        return _body(415, exc.field or None, exc.fault)
     if isinstance(exc, InvalidRequest):
         return _body(400, exc.field or None, exc.fault)
     if isinstance(exc, AuthorizationMissing):
@@ -71,6 +77,10 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DuplicateJob):
         response = _body(409, "reference.customerDefinedId", str(exc))
         response.headers["X-Faxgate-Existing-Job"] = exc.existing_job_id
+        return response
+    if isinstance(exc, Busy):
+        response = _body(503, None, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after_secs)
         return response
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
@@ -97,4 +107,5 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFound: handle,
     DuplicateJob: handle,
     WrongDataCenter: handle,
+    Busy: handle,
 }
