@@ -72,6 +72,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False  # a request has begun, its headers are not complete
         self._in_message = False  # a request has begun, its body is not complete
         self._head_refused = ""  # why the head being read was refused (431)
+        # When the head being read (or awaited on a new connection) began, else None. One
+        # timer per connection checks it: no timer is armed and cancelled per request.
+        self._head_since: float | None = None
         self._head_timer: asyncio.TimerHandle | None = None
 
     # connections
@@ -92,10 +95,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             transport.close()
             return
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._head_since = self.loop.time()
+        self._head_timer = self.loop.call_later(
+            self.limits.header_timeout_secs, self._check_head_time
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_head_timer()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         if self.flow is None:  # refused in connection_made: nothing else was set up
             return
         super().connection_lost(exc)
@@ -103,19 +111,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # reading
 
     def data_received(self, data: bytes) -> None:
-        if self._head_timer is None and self._reading_head():
-            self._arm_head_timer()  # the first byte after an idle keep-alive wait
+        if self._head_since is None and self._reading_head():
+            self._head_since = self.loop.time()  # the first byte after a keep-alive wait
         while data and not self.transport.is_closing():
             if self._reading_head():
                 room = self.limits.max_header_bytes - self._head_bytes
                 if room <= 0:
                     self._refuse_head()
                     return
-                piece = data[:room]
+                piece = data if len(data) <= room else data[:room]
                 self._head_bytes += len(piece)
             else:
                 piece = data  # a body: bounded elsewhere
-            data = data[len(piece) :]
+            data = data[len(piece) :] if len(piece) < len(data) else b""
             super().data_received(piece)
 
     def _reading_head(self) -> bool:
@@ -132,8 +140,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = self._in_message = True
         self._head_fields = 0
-        if self._head_timer is None:
-            self._arm_head_timer()
+        if self._head_since is None:
+            self._head_since = self.loop.time()
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_fields += 1
@@ -148,7 +156,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0  # the next head is counted from its first byte
-        self._disarm_head_timer()
+        self._head_since = None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -157,7 +165,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.timeout_keep_alive_task is not None:  # uvicorn's whole seconds → ours
+        if (
+            self.timeout_keep_alive_task is not None
+            and self.limits.keep_alive_secs != self.timeout_keep_alive
+        ):  # uvicorn's timer counts whole seconds
             self.timeout_keep_alive_task.cancel()
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.limits.keep_alive_secs, self.timeout_keep_alive_handler
@@ -181,30 +192,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _send_431(self, error: str) -> None:
         log.warning("request refused", status=431, error=error)
-        self._disarm_head_timer()
         self.transport.write(_reply(431, "Request Header Fields Too Large", "headers", error))
         self.transport.close()
 
-    def _arm_head_timer(self) -> None:
-        self._disarm_head_timer()
-        self._head_timer = self.loop.call_later(self.limits.header_timeout_secs, self._head_timeout)
-
-    def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timeout(self) -> None:
+    def _check_head_time(self) -> None:
         self._head_timer = None
         if self.transport.is_closing():
             return
-        if self._busy():
-            # A response is under way (a pipelined head may wait behind it): the head gets
-            # its full time once that response is done.
-            self._arm_head_timer()
-        elif self._reading_head():
+        timeout = self.limits.header_timeout_secs
+        waited = 0.0 if self._head_since is None else self.loop.time() - self._head_since
+        # While a response is under way (a pipelined head may wait behind it), the head
+        # being read gets its time once that response is done.
+        if waited >= timeout and self._reading_head() and not self._busy():
             log.info("connection closed", reason="request head not complete in time")
             self.transport.close()
+            return
+        self._head_timer = self.loop.call_later(max(timeout - waited, 0.05), self._check_head_time)
 
 
 def protocol_class(limits: HttpLimits) -> type[LimitedHttpToolsProtocol]:
