@@ -58,6 +58,7 @@ def _reply(status: int, phrase: str, field: str | None, error: str, *extra: byte
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     limits: HttpLimits  # set on the subclass protocol_class() makes
+    _refusals_logged_at = 0.0  # a flood of refused connections logs a line a second
 
     def __init__(
         self,
@@ -82,7 +83,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         if len(self.server_state.connections) >= self.limits.max_connections:
             self.transport = transport  # connection_lost closes nothing more
-            log.warning("connection refused", limit=self.limits.max_connections)
+            if self.loop.time() - LimitedHttpToolsProtocol._refusals_logged_at >= 1.0:
+                LimitedHttpToolsProtocol._refusals_logged_at = self.loop.time()
+                log.warning("connections refused", limit=self.limits.max_connections)
             transport.write(
                 _reply(
                     503,
