@@ -83,6 +83,7 @@ class Settings:
     http_max_connections: int = 1000  # open connections; one more is answered 503 and closed
     http_body_budget_bytes: int = 128 * 1024 * 1024  # bodies held by all requests at once
     http_body_wait_secs: float = 5.0  # wait for room in the budget this long, then 503
+    http_body_timeout_secs: float = 60.0  # longest pause while a body is sent, then 408
     max_json_elements: int = 1_000_000  # JSON values in one body (each costs memory to parse)
     max_recipients: int = 1000  # per job
     max_documents: int = 50  # per job

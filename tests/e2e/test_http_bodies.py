@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import FaxgateServer, ServerFactory
-from tests.e2e.raw_http import WITHIN, connect, health, read_response, status
+from tests.e2e.raw_http import WITHIN, connect, health, read_reply, read_response, status
 
 pytestmark = pytest.mark.parametrize("db_url", [None])  # HTTP only: SQLite is enough
 
@@ -128,3 +128,17 @@ def test_health_answers_while_a_big_job_is_validated(faxgate_factory: ServerFact
         answer = read_response(sock)
     assert status(answer) == 400
     assert b'"field":"recipients[999].number"' in answer
+
+
+def test_a_body_that_stops_coming_is_408(faxgate_factory: ServerFactory) -> None:
+    server = faxgate_factory(FAXGATE_HTTP_BODY_TIMEOUT_SECS="1")
+    body = _job_body(256 * 1024)
+    with connect(server) as sock:
+        sock.sendall(_request(server, body) + body[: len(body) // 2])
+        reply = read_reply(sock)  # until the server closes the connection
+    assert status(reply) == 408, reply[:300]
+    assert b'"field":"body"' in reply
+    deadline = time.monotonic() + WITHIN
+    while _body_bytes_held(server):  # what it had sent is given back
+        assert time.monotonic() < deadline, _body_bytes_held(server)
+        time.sleep(0.1)

@@ -16,12 +16,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+import anyio
 import anyio.to_thread
 from prometheus_client import Gauge
 from starlette.requests import Request
 
 from faxgate.api.metrics import REGISTRY
-from faxgate.service.errors import Busy, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from faxgate.service.errors import (
+    BodyTimeout,
+    Busy,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 T = TypeVar("T")
 INLINE_BODY = 256 * 1024  # larger bodies are parsed and checked in a thread
@@ -108,15 +115,26 @@ class BodyHold:
         await self.budget.take(self, size)
 
 
-async def read_body(request: Request, limit: int, hold: BodyHold) -> bytes:
-    """The request body, refused with 413 as soon as it passes `limit` bytes; each chunk is
-    taken from the budget before it is kept."""
+async def read_body(request: Request, limit: int, hold: BodyHold, pause_secs: float) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes, and with 408
+    when no byte of it comes for `pause_secs`; each chunk is taken from the budget before it
+    is kept."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge("body", f"larger than the limit of {limit} bytes")
     chunks = []
     size = 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    while True:
+        try:
+            with anyio.fail_after(pause_secs):
+                chunk = await anext(stream)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise BodyTimeout(
+                "body", f"no byte of it came for {pause_secs:g} s (FAXGATE_HTTP_BODY_TIMEOUT_SECS)"
+            ) from None
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge("body", f"larger than the limit of {limit} bytes")

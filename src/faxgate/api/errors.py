@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
+    BodyTimeout,
     Busy,
     DuplicateJob,
     FileNotReady,
@@ -62,6 +63,11 @@ async def handle(request: Request, exc: Exception) -> Response:
         return validation_error(exc)
     if isinstance(exc, PayloadTooLarge):
         return _body(413, exc.field or None, exc.fault)
+    if isinstance(exc, BodyTimeout):
+        # The rest of the body may never come: the connection is not kept for another request.
+        response = _body(408, exc.field or None, exc.fault)
+        response.headers["Connection"] = "close"
+        return response
     if isinstance(exc, UnsupportedMediaType):
         return _body(415, exc.field or None, exc.fault)
     if isinstance(exc, InvalidRequest):

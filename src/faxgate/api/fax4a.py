@@ -43,7 +43,9 @@ async def send_job(request: Request) -> JSONResponse:
     require_json(request)
     who = await _identify(request)
     async with ctx.bodies.hold() as hold:  # until the job is stored
-        body = await read_body(request, ctx.settings.max_body_bytes, hold)
+        body = await read_body(
+            request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs
+        )
         fax_request = await off_the_loop_if_large(body, lambda: _parse_job(body, ctx.settings))
         submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
         job = await off_the_loop_if_large(
@@ -106,7 +108,9 @@ async def bulk(request: Request) -> JSONResponse:
     require_json(request)
     who = await _identify(request)
     async with ctx.bodies.hold() as hold:
-        body = await read_body(request, ctx.settings.max_body_bytes, hold)
+        body = await read_body(
+            request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs
+        )
         check_elements(body, ctx.settings.max_json_elements)
         bulk_request = await off_the_loop_if_large(
             body, lambda: BulkRequest.model_validate_json(body or b"null")

@@ -3,6 +3,7 @@
 ServiceError
 ├── InvalidRequest        the request is malformed or breaks a rule (names the field)
 │   ├── PayloadTooLarge   the body is over the configured limit
+│   ├── BodyTimeout       the body stopped arriving
 │   └── UnsupportedMediaType  a body that is not declared as JSON
 ├── Busy                  no room for the request now; it may be sent again later
 ├── AuthorizationMissing  no usable Basic credentials
@@ -27,6 +28,10 @@ class InvalidRequest(ServiceError):
 
 
 class PayloadTooLarge(InvalidRequest):
+    pass
+
+
+class BodyTimeout(InvalidRequest):
     pass
 
 
