@@ -105,6 +105,19 @@ class Settings:
     # HTML documents and cover templates with more tags are refused before WeasyPrint parses
     # them: it builds every element's box before laying out any page (some 5 KB a tag)
     max_html_tags: int = 50_000
+    # hardening: http (what one request may carry, and how long a connection may take)
+    http_max_header_bytes: int = 64 * 1024  # request line and headers; over it: 431
+    http_max_header_fields: int = 100  # header lines of one request; over it: 431
+    http_header_timeout_secs: float = 10.0  # to send a request's headers, else closed
+    http_keep_alive_secs: float = 5.0  # an idle keep-alive connection is closed after this
+    http_max_connections: int = 1000  # open connections; one more is answered 503 and closed
+    http_body_budget_bytes: int = 128 * 1024 * 1024  # bodies held by all requests at once
+    http_body_wait_secs: float = 5.0  # wait for room in the budget this long, then 503
+    http_body_timeout_secs: float = 60.0  # longest pause while a body is sent, then 408
+    max_json_elements: int = 1_000_000  # JSON values in one body (each costs memory to parse)
+    max_recipients: int = 1000  # per job
+    max_documents: int = 50  # per job
+    max_mail_addresses: int = 10  # per reportMail successAddress / failureAddress
 
     @property
     def database_url(self) -> str:

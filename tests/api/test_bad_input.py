@@ -226,9 +226,15 @@ async def test_bulk_over_1000_ids_is_400(api: Service) -> None:
     assert response.json()["field"] == "jobIds"
 
 
-@pytest.mark.parametrize("body", [{"action": "PUT", "jobIds": []}, {"action": "GET"}, None])
-async def test_bulk_bad_body_is_400(api: Service, body: Any) -> None:
-    response = await api.client.post(f"/rest/v1/{CUST_NR}/fax/reports", json=body)
+@pytest.mark.parametrize(
+    "body", [b'{"action": "PUT", "jobIds": []}', b'{"action": "GET"}', b"null", b""]
+)
+async def test_bulk_bad_body_is_400(api: Service, body: bytes) -> None:
+    response = await api.client.post(
+        f"/rest/v1/{CUST_NR}/fax/reports",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400
 
 

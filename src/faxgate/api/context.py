@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from faxgate.api.bodies import BodyBudget
 from faxgate.config import Settings
 from faxgate.service.authenticator import Authenticator
-from faxgate.service.errors import PayloadTooLarge
 from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
 
@@ -20,27 +20,20 @@ class ApiContext:
     logins: Authenticator
     carrier_name: str
     writer: JobWriter
+    bodies: BodyBudget
 
     @classmethod
     def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
-        return cls(settings, db, Authenticator(settings), carrier_name, JobWriter(db, settings))
+        return cls(
+            settings,
+            db,
+            Authenticator(settings),
+            carrier_name,
+            JobWriter(db, settings),
+            BodyBudget(settings.http_body_budget_bytes, settings.http_body_wait_secs),
+        )
 
 
 def context(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.ctx
     return ctx
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("body", f"larger than the limit of {limit} bytes")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge("body", f"larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
+    BodyTimeout,
+    Busy,
     DuplicateJob,
     FileNotReady,
     InvalidRequest,
@@ -24,6 +26,7 @@ from faxgate.service.errors import (
     NotFound,
     PayloadTooLarge,
     TooManyFailures,
+    UnsupportedMediaType,
     WrongDataCenter,
 )
 
@@ -57,6 +60,8 @@ def validation_error(exc: ValidationError) -> JSONResponse:
         field, message = None, f"malformed JSON: {first['ctx'].get('error', message)}"
     elif first["type"] in {"model_type", "model_attributes_type"}:
         message = "must be a JSON object"
+    elif first["type"] == "too_long":
+        message = f"too many items: at most {first['ctx']['max_length']}"
     return _body(400, field, message)
 
 
@@ -65,6 +70,13 @@ async def handle(request: Request, exc: Exception) -> Response:
         return validation_error(exc)
     if isinstance(exc, PayloadTooLarge):
         return _body(413, exc.field or None, exc.fault)
+    if isinstance(exc, BodyTimeout):
+        # The rest of the body may never come: the connection is not kept for another request.
+        response = _body(408, exc.field or None, exc.fault)
+        response.headers["Connection"] = "close"
+        return response
+    if isinstance(exc, UnsupportedMediaType):
+        return _body(415, exc.field or None, exc.fault)
     if isinstance(exc, InvalidRequest):
         return _body(400, exc.field or None, exc.fault)
     if isinstance(exc, AuthorizationMissing):
@@ -82,6 +94,10 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DuplicateJob):
         response = _body(409, "reference.customerDefinedId", str(exc))
         response.headers["X-Faxgate-Existing-Job"] = exc.existing_job_id
+        return response
+    if isinstance(exc, Busy):
+        response = _body(503, None, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after_secs)
         return response
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
@@ -110,4 +126,5 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFound: handle,
     DuplicateJob: handle,
     WrongDataCenter: handle,
+    Busy: handle,
 }

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import anyio.to_thread
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate
-from faxgate.api.context import context, read_body
+from faxgate.api.bodies import check_elements, off_the_loop_if_large, read_body, require_json
+from faxgate.api.context import context
 from faxgate.api.datacenters import data_center
-from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest
+from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest, capped_job_request
 from faxgate.api.wire_out import deletion_json, report_json
+from faxgate.config import Settings
 from faxgate.service import reports
 from faxgate.service.auth import Identity
 from faxgate.service.errors import InvalidRequest, WrongDataCenter
 from faxgate.service.submit import Submitter, build_job
 
 log = structlog.get_logger("faxgate.api")
-_INLINE_BODY = 256 * 1024  # larger bodies are decoded and checked in a thread
 
 
 async def _identify(request: Request) -> Identity:
@@ -30,22 +30,29 @@ async def _identify(request: Request) -> Identity:
     return await authenticate(request, ctx.db, ctx.logins, request.path_params["custNr"])
 
 
-async def send_job(request: Request) -> JSONResponse:
-    ctx = context(request)
-    who = await _identify(request)
-    body = await read_body(request, ctx.settings.max_body_bytes)
+def _parse_job(body: bytes, settings: Settings) -> FaxJobRequest:
     if not body.strip():
         raise InvalidRequest("body", "a FaxJobRequest JSON object is required")
-    fax_request = FaxJobRequest.model_validate_json(body)
-    submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
-    now = datetime.now(UTC)
-    if len(body) > _INLINE_BODY:
-        job = await anyio.to_thread.run_sync(
-            build_job, fax_request, body, submitter, ctx.settings, now
+    check_elements(body, settings.max_json_elements)
+    model = capped_job_request(settings.max_recipients, settings.max_documents)
+    return model.model_validate_json(body)
+
+
+async def send_job(request: Request) -> JSONResponse:
+    ctx = context(request)
+    require_json(request)
+    who = await _identify(request)
+    async with ctx.bodies.hold() as hold:  # until the job is stored
+        body = await read_body(
+            request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs
         )
-    else:
-        job = build_job(fax_request, body, submitter, ctx.settings, now)
-    await ctx.writer.store(job)
+        fax_request = await off_the_loop_if_large(body, lambda: _parse_job(body, ctx.settings))
+        submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
+        job = await off_the_loop_if_large(
+            body,
+            lambda: build_job(fax_request, body, submitter, ctx.settings, datetime.now(UTC)),
+        )
+        await ctx.writer.store(job)
     log.info(
         "job accepted",
         job_id=job.job_id,
@@ -98,9 +105,16 @@ async def delete_oldest(request: Request) -> JSONResponse:
 
 async def bulk(request: Request) -> JSONResponse:
     ctx = context(request)
+    require_json(request)
     who = await _identify(request)
-    body = await read_body(request, ctx.settings.max_body_bytes)
-    bulk_request = BulkRequest.model_validate_json(body or b"null")
+    async with ctx.bodies.hold() as hold:
+        body = await read_body(
+            request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs
+        )
+        check_elements(body, ctx.settings.max_json_elements)
+        bulk_request = await off_the_loop_if_large(
+            body, lambda: BulkRequest.model_validate_json(body or b"null")
+        )
     if bulk_request.action is BulkAction.GET:
         found = await reports.bulk_get(ctx.db, _scope(request, who), bulk_request.job_ids)
         return JSONResponse({"reports": [report_json(r) for r in found]})

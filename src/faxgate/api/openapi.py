@@ -37,8 +37,12 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No report for this jobId (empty body)",
         409: "Duplicate job: the same customerDefinedId within the duplicate window",
         413: "Body over the configured limit",
+        415: "Content-Type is not application/json (UTF-8)",
         429: "Too many failed logins from this address or for this login; see Retry-After",
-        503: "Too many password checks waiting, or the database unavailable; see Retry-After",
+        503: (
+            "Too many password checks waiting, too many large bodies at once, or the database"
+            " unavailable; see Retry-After"
+        ),
     }
     # The SDKs expect a single unknown report as 404 with an empty body (spec §11.5 item 10).
     return {
@@ -77,7 +81,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                     "responses": {
                         "201": _json(wire_out.JobIdOut, "Job accepted and committed"),
-                        **_errors(400, 401, 409, 413),
+                        **_errors(400, 401, 409, 413, 415, 503),
                     },
                 }
             },
@@ -119,7 +123,7 @@ def build_openapi() -> dict[str, Any]:
                                 }
                             },
                         },
-                        **_errors(400, 401),
+                        **_errors(400, 401, 413, 415, 503),
                     },
                 },
             },

@@ -7,6 +7,7 @@ to case and accept their synonyms, `""` is an absent optional enum.
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,6 +20,9 @@ from faxgate.domain.numbers import normalise
 
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
 MAX_BULK_IDS = 1000
+# Lists inside one recipient; the lists of a job are capped by settings (capped_job_request).
+MAX_RECIPIENT_PROPERTIES = 100
+MAX_ALTERNATIVE_NUMBERS = 100
 
 
 class Wire(BaseModel):
@@ -154,8 +158,12 @@ class RecipientProperty(Wire):
 
 class FaxRecipient(Wire):
     number: FaxNumber
-    properties: list[RecipientProperty] | None = None
-    alternative_numbers: list[FaxNumber] | None = None
+    properties: (
+        Annotated[list[RecipientProperty], Field(max_length=MAX_RECIPIENT_PROPERTIES)] | None
+    ) = None
+    alternative_numbers: (
+        Annotated[list[FaxNumber], Field(max_length=MAX_ALTERNATIVE_NUMBERS)] | None
+    ) = None
 
 
 class Document(Wire):
@@ -222,6 +230,18 @@ class FaxJobRequest(Wire):
     rendering_options: RenderingOptions | None = None
     status_report_options: StatusReportOptions | None = None
     meta: MetaData | None = None
+
+
+@functools.cache
+def capped_job_request(max_recipients: int, max_documents: int) -> type[FaxJobRequest]:
+    """FaxJobRequest with the per-job caps of the settings. A list over its cap is refused by
+    its length alone, before any of its items is validated."""
+
+    class CappedFaxJobRequest(FaxJobRequest):
+        recipients: Annotated[list[FaxRecipient], Field(min_length=1, max_length=max_recipients)]
+        documents: Annotated[list[Document], Field(max_length=max_documents)] | None = None
+
+    return CappedFaxJobRequest
 
 
 class BulkRequest(Wire):

@@ -122,6 +122,7 @@ def serve(
     import uvicorn  # noqa: PLC0415 - heavy, see top
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
+    from faxgate.api.http_server import server_config  # noqa: PLC0415 - heavy, see top
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
@@ -152,15 +153,7 @@ def serve(
         if demo:
             _print_demo(demo, host, port)
         app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            access_log=False,
-            log_config=None,
-            **proxy,
-        )
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(server_config(app, host, port, settings, **proxy)).serve()
 
     try:
         run_service(run)

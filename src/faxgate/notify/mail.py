@@ -8,7 +8,6 @@ and a misconfiguration are not.
 from __future__ import annotations
 
 import asyncio
-import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from typing import Any
 import jinja2
 
 from faxgate.config import Settings
+from faxgate.domain.mail_addresses import split_addresses
 from faxgate.domain.report import JobReport
 from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.images import Attachment, tiff_to_pdf
@@ -48,9 +48,9 @@ def job_succeeded(report: JobReport) -> bool:
     return all(r.status is FaxStatus.OK for r in report.recipients)
 
 
-def _addresses(text: str | None) -> list[str]:
-    # One address per the spec; tolerate lists separated by commas or semicolons.
-    return [a.strip() for a in re.split(r"[,;]", text or "") if a.strip()]
+def _addresses(text: str | None, limit: int) -> list[str]:
+    # Intake refuses more than `limit`; a job stored before that rule gets its first ones.
+    return split_addresses(text)[:limit]
 
 
 # Plain text: HTML escaping would put &amp; into the mail.
@@ -101,7 +101,10 @@ def build_report_mail(
 ) -> EmailMessage | None:
     """The report mail for a finished job, or None when no address is set for its outcome."""
     success = job_succeeded(report)
-    to = _addresses(mail_options.success_address if success else mail_options.failure_address)
+    to = _addresses(
+        mail_options.success_address if success else mail_options.failure_address,
+        settings.max_mail_addresses,
+    )
     if not to:
         return None
     notes: list[str] = []

@@ -2,7 +2,10 @@
 
 ServiceError
 ├── InvalidRequest        the request is malformed or breaks a rule (names the field)
-│   └── PayloadTooLarge   the body is over the configured limit
+│   ├── PayloadTooLarge   the body is over the configured limit
+│   ├── BodyTimeout       the body stopped arriving
+│   └── UnsupportedMediaType  a body that is not declared as JSON
+├── Busy                  no room for the request now; it may be sent again later
 ├── AuthorizationMissing  no usable Basic credentials
 ├── AuthenticationFailed  wrong credentials, or a custNr the login does not belong to
 ├── TooManyFailures       this address or login failed too often; try again later
@@ -28,6 +31,20 @@ class InvalidRequest(ServiceError):
 
 class PayloadTooLarge(InvalidRequest):
     pass
+
+
+class BodyTimeout(InvalidRequest):
+    pass
+
+
+class UnsupportedMediaType(InvalidRequest):
+    pass
+
+
+class Busy(ServiceError):
+    def __init__(self, message: str, retry_after_secs: int) -> None:
+        super().__init__(message)
+        self.retry_after_secs = retry_after_secs
 
 
 class AuthorizationMissing(ServiceError):

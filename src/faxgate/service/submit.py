@@ -16,6 +16,7 @@ from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode, text_chars
 from faxgate.config import Settings
 from faxgate.domain.ids import dc_code, new_job_id
 from faxgate.domain.job_validity import InvalidValidity, validity_window
+from faxgate.domain.mail_addresses import address_fault
 from faxgate.domain.numbers import normalise
 from faxgate.domain.report import Reference
 from faxgate.render import DocumentRejected, precheck_document
@@ -55,6 +56,20 @@ def decode_document(index: int, doc: Document, settings: Settings) -> bytes | No
     return content
 
 
+def check_report_mail(request: FaxJobRequest, settings: Settings) -> None:
+    options = request.status_report_options
+    mail = options.report_mail if options else None
+    if mail is None:
+        return
+    for name, text in (
+        ("successAddress", mail.success_address),
+        ("failureAddress", mail.failure_address),
+    ):
+        fault = address_fault(text, settings.max_mail_addresses)
+        if fault:
+            raise InvalidRequest(f"statusReportOptions.reportMail.{name}", fault)
+
+
 def build_job(
     request: FaxJobRequest,
     raw_body: bytes,
@@ -62,6 +77,7 @@ def build_job(
     settings: Settings,
     now: datetime,
 ) -> NewJob:
+    check_report_mail(request, settings)
     documents = request.documents or []
     rendering = request.rendering_options
     has_cover = bool(rendering and rendering.coverpage_template)
