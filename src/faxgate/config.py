@@ -75,6 +75,11 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
+    # hardening: rest (disk full; deleted and expired jobs stop their work)
+    disk_min_free_bytes: int = 128 * 1024 * 1024  # below this free on the data dir: 503s
+    disk_reserve_bytes: int = 32 * 1024 * 1024  # set aside in the data dir, freed on ENOSPC; 0: off
+    disk_retry_secs: float = 30.0  # a recipient stopped by a full disk or I/O fault tries again
+    job_check_secs: float = 2.0  # a busy channel looks this often if its job was deleted/expired
 
     @property
     def database_url(self) -> str:

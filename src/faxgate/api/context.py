@@ -11,6 +11,7 @@ from faxgate.service.auth import CredentialCache
 from faxgate.service.errors import PayloadTooLarge
 from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
+from faxgate.store.disk import DiskGuard
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,12 @@ class ApiContext:
     credentials: CredentialCache
     carrier_name: str
     writer: JobWriter
+    disk: DiskGuard
 
     @classmethod
     def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
-        return cls(settings, db, CredentialCache(), carrier_name, JobWriter(db, settings))
+        writer = JobWriter(db, settings)
+        return cls(settings, db, CredentialCache(), carrier_name, writer, DiskGuard(settings))
 
 
 def context(request: Request) -> ApiContext:

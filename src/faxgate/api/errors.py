@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from faxgate.domain import disk
 from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
@@ -22,14 +24,22 @@ from faxgate.service.errors import (
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    StorageFull,
     WrongDataCenter,
 )
+from faxgate.store.disk import release_reserve
 
 log = structlog.get_logger("faxgate.api")
 
 
 def _body(status: int, field: str | None, error: str) -> JSONResponse:
     return JSONResponse({"status": status, "field": field, "error": error}, status_code=status)
+
+
+def _unavailable(error: str) -> JSONResponse:
+    response = _body(503, None, error)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -75,21 +85,31 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
         return _body(421, None, str(exc))
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError):
-        # The database is unreachable or refused the work. The job was not committed (but
-        # for a connection lost during COMMIT itself): the client may send again.
+    if isinstance(exc, StorageFull):
+        return _unavailable(f"the disk of the service is short of space; try again later: {exc}")
+    if disk.is_out_of_space(exc):
+        # Free the reserve so that deletes (the client's way to make room) and the pipeline's
+        # bookkeeping can still commit; new jobs are refused until space returns.
+        data_dir = request.app.state.ctx.settings.data_dir
+        await anyio.to_thread.run_sync(release_reserve, data_dir)
+        log.error("disk full", path=request.url.path, error=disk.describe(exc))
+        return _unavailable("the disk of the service is full; try again later")
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError) or disk.is_transient(
+        exc
+    ):
+        # The database is unreachable or refused the work (or a file could not be written
+        # for a fault of the machine). The job was not committed (but for a connection lost
+        # during COMMIT itself): the client may send again.
         log.error("database unavailable", path=request.url.path, error=type(exc).__name__)
-        response = _body(503, None, "the database is unavailable; try again shortly")
-        response.headers["Retry-After"] = "5"
-        return response
+        return _unavailable("the database is unavailable; try again shortly")
     log.exception("unhandled", path=request.url.path)
     return _body(500, None, "internal error")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
-    OperationalError: handle,
-    InterfaceError: handle,
-    ConnectionError: handle,
+    DBAPIError: handle,
+    OSError: handle,
+    StorageFull: handle,
     ValidationError: handle,
     InvalidRequest: handle,
     AuthorizationMissing: handle,

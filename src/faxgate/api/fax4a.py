@@ -18,7 +18,7 @@ from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest
 from faxgate.api.wire_out import deletion_json, report_json
 from faxgate.service import reports
 from faxgate.service.auth import Identity
-from faxgate.service.errors import InvalidRequest, WrongDataCenter
+from faxgate.service.errors import InvalidRequest, StorageFull, WrongDataCenter
 from faxgate.service.submit import Submitter, build_job
 
 log = structlog.get_logger("faxgate.api")
@@ -33,6 +33,9 @@ async def _identify(request: Request) -> Identity:
 async def send_job(request: Request) -> JSONResponse:
     ctx = context(request)
     who = await _identify(request)
+    trouble = (await ctx.disk.state()).trouble
+    if trouble:  # deletes and pending work need what room is left
+        raise StorageFull(trouble)
     body = await read_body(request, ctx.settings.max_body_bytes)
     if not body.strip():
         raise InvalidRequest("body", "a FaxJobRequest JSON object is required")

@@ -7,7 +7,8 @@ ServiceError
 ├── AuthenticationFailed  wrong credentials, or a custNr the login does not belong to
 ├── NotFound              no such report for this login
 ├── DuplicateJob          a job with the same customerDefinedId was accepted recently
-└── WrongDataCenter       a report call made to an HA URL
+├── WrongDataCenter       a report call made to an HA URL
+└── StorageFull           the data directory's disk has no room for new work (503)
 """
 
 from __future__ import annotations
@@ -52,3 +53,7 @@ class DuplicateJob(ServiceError):
 
 class WrongDataCenter(ServiceError):
     pass
+
+
+class StorageFull(ServiceError):
+    """str(exc) says why (free space below the minimum, the reserve released)."""
