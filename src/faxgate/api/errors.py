@@ -27,7 +27,6 @@ from faxgate.service.errors import (
     StorageFull,
     WrongDataCenter,
 )
-from faxgate.store.disk import release_reserve
 
 log = structlog.get_logger("faxgate.api")
 
@@ -90,8 +89,7 @@ async def handle(request: Request, exc: Exception) -> Response:
     if disk.is_out_of_space(exc):
         # Free the reserve so that deletes (the client's way to make room) and the pipeline's
         # bookkeeping can still commit; new jobs are refused until space returns.
-        data_dir = request.app.state.ctx.settings.data_dir
-        await anyio.to_thread.run_sync(release_reserve, data_dir)
+        await anyio.to_thread.run_sync(request.app.state.ctx.disk.note_failure, exc)
         log.error("disk full", path=request.url.path, error=disk.describe(exc))
         return _unavailable("the disk of the service is full; try again later")
     if isinstance(exc, OperationalError | InterfaceError | ConnectionError) or disk.is_transient(
