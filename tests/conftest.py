@@ -130,6 +130,7 @@ def make_settings(data_dir: Path, db_url: str, **overrides: object) -> Settings:
         poll_interval_secs=0.02,
         retry_backoff_secs=(0.05,),
         render_processes=2,
+        disk_reserve_bytes=1024 * 1024,  # the default 32 MiB, really allocated, in every tmp dir
     )
     return base.with_overrides(**overrides)
 

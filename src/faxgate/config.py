@@ -118,6 +118,11 @@ class Settings:
     max_recipients: int = 1000  # per job
     max_documents: int = 50  # per job
     max_mail_addresses: int = 10  # per reportMail successAddress / failureAddress
+    # hardening: rest (disk full; deleted and expired jobs stop their work)
+    disk_min_free_bytes: int = 128 * 1024 * 1024  # below this free on the data dir: 503s
+    disk_reserve_bytes: int = 32 * 1024 * 1024  # set aside in the data dir, freed on ENOSPC; 0: off
+    disk_retry_secs: float = 30.0  # a recipient stopped by a full disk or I/O fault tries again
+    job_check_secs: float = 2.0  # a busy channel looks this often if its job was deleted/expired
 
     @property
     def database_url(self) -> str:

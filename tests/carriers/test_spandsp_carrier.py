@@ -73,3 +73,18 @@ def test_received_image_not_kept_without_a_path(
     outcome = audio_carrier.transmit(make_call(make_tiff(1), keep=False, pages=1))
     assert outcome.status is FaxStatus.OK
     assert outcome.received_path is None
+
+
+def test_hangup_puts_the_line_down(
+    make_tiff: Callable[..., Path],
+    make_call: Callable[..., FaxCall],
+    audio_carrier: SpandspCarrier,
+) -> None:
+    """The job was deleted: our side hangs up at the next 20 ms block, nothing is sent."""
+    call = make_call(make_tiff(3), "004930123456", pages=3)
+    call.hangup.set()
+    outcome = audio_carrier.transmit(call)
+    assert outcome.status is FaxStatus.CANCELLED, outcome
+    assert "hung up" in outcome.reason
+    assert outcome.pages_sent == 0
+    assert outcome.line_seconds < 1

@@ -11,6 +11,7 @@ from faxgate.config import Settings
 from faxgate.service.authenticator import Authenticator
 from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
+from faxgate.store.disk import DiskGuard
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ApiContext:
     carrier_name: str
     writer: JobWriter
     bodies: BodyBudget
+    disk: DiskGuard
 
     @classmethod
     def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
@@ -31,6 +33,7 @@ class ApiContext:
             carrier_name,
             JobWriter(db, settings),
             BodyBudget(settings.http_body_budget_bytes, settings.http_body_wait_secs),
+            DiskGuard(settings),
         )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from faxgate.domain import disk
 from faxgate.service.errors import (
     AuthenticationFailed,
     AuthorizationMissing,
@@ -25,6 +27,7 @@ from faxgate.service.errors import (
     LoginsBusy,
     NotFound,
     PayloadTooLarge,
+    StorageFull,
     TooManyFailures,
     UnsupportedMediaType,
     WrongDataCenter,
@@ -40,6 +43,10 @@ def _body(status: int, field: str | None, error: str) -> JSONResponse:
 def _retry_later(response: JSONResponse, seconds: int) -> JSONResponse:
     response.headers["Retry-After"] = str(seconds)
     return response
+
+
+def _unavailable(error: str) -> JSONResponse:
+    return _retry_later(_body(503, None, error), 5)
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -96,27 +103,34 @@ async def handle(request: Request, exc: Exception) -> Response:
         response.headers["X-Faxgate-Existing-Job"] = exc.existing_job_id
         return response
     if isinstance(exc, Busy):
-        response = _body(503, None, str(exc))
-        response.headers["Retry-After"] = str(exc.retry_after_secs)
-        return response
+        return _retry_later(_body(503, None, str(exc)), exc.retry_after_secs)
     if isinstance(exc, WrongDataCenter):
         # 421 Misdirected Request: the request is fine, the URL is the wrong one for it.
         return _body(421, None, str(exc))
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError):
-        # The database is unreachable or refused the work. The job was not committed (but
-        # for a connection lost during COMMIT itself): the client may send again.
+    if isinstance(exc, StorageFull):
+        return _unavailable(f"the disk of the service is short of space; try again later: {exc}")
+    if disk.is_out_of_space(exc):
+        # Free the reserve so that deletes (the client's way to make room) and the pipeline's
+        # bookkeeping can still commit; new jobs are refused until space returns.
+        await anyio.to_thread.run_sync(request.app.state.ctx.disk.note_failure, exc)
+        log.error("disk full", path=request.url.path, error=disk.describe(exc))
+        return _unavailable("the disk of the service is full; try again later")
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError) or disk.is_transient(
+        exc
+    ):
+        # The database is unreachable or refused the work (or a file could not be written
+        # for a fault of the machine). The job was not committed (but for a connection lost
+        # during COMMIT itself): the client may send again.
         log.error("database unavailable", path=request.url.path, error=type(exc).__name__)
-        response = _body(503, None, "the database is unavailable; try again shortly")
-        response.headers["Retry-After"] = "5"
-        return response
+        return _unavailable("the database is unavailable; try again shortly")
     log.exception("unhandled", path=request.url.path)
     return _body(500, None, "internal error")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
-    OperationalError: handle,
-    InterfaceError: handle,
-    ConnectionError: handle,
+    DBAPIError: handle,
+    OSError: handle,
+    StorageFull: handle,
     ValidationError: handle,
     InvalidRequest: handle,
     AuthorizationMissing: handle,

@@ -19,7 +19,7 @@ from faxgate.api.wire_out import deletion_json, report_json
 from faxgate.config import Settings
 from faxgate.service import reports
 from faxgate.service.auth import Identity
-from faxgate.service.errors import InvalidRequest, WrongDataCenter
+from faxgate.service.errors import InvalidRequest, StorageFull, WrongDataCenter
 from faxgate.service.submit import Submitter, build_job
 
 log = structlog.get_logger("faxgate.api")
@@ -42,6 +42,9 @@ async def send_job(request: Request) -> JSONResponse:
     ctx = context(request)
     require_json(request)
     who = await _identify(request)
+    trouble = (await ctx.disk.state()).trouble
+    if trouble:  # deletes and pending work need what room is left
+        raise StorageFull(trouble)
     async with ctx.bodies.hold() as hold:  # until the job is stored
         body = await read_body(
             request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs

@@ -29,6 +29,17 @@ async def health(request: Request) -> JSONResponse:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # any database fault means: take this instance out of rotation
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+    disk = await ctx.disk.state(fresh=True)  # one statvfs: cheap enough for every probe
+    if disk.trouble:  # a full disk refuses new jobs: out of rotation until space returns
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "error": "disk",
+                "reason": disk.trouble,
+                "freeBytes": disk.free_bytes,
+            },
+            503,
+        )
     return JSONResponse(
         {
             "status": "ok",

@@ -1,12 +1,14 @@
 """The carrier protocol: one verb, `transmit`, called in a worker thread.
 
 A carrier never raises for a failed call: every way a call can end is a `CallOutcome`.
+A call whose `hangup` event is set ends early, as our side putting the line down.
 It raises only for its own faults (a missing library, a broken spool file), which the
 pipeline records as a COMERROR attempt and retries.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +27,9 @@ class FaxCall:
     tsi: str  # our CSID, sent on the line as the TSI
     attempt: int  # 1 for the first call to this recipient, counting every number tried
     received_path: Path | None = None  # where the remote's received image is written, if kept
+    # Set when the job is deleted during the call: the carrier puts the line down at the next
+    # opportunity and returns (the outcome is then discarded).
+    hangup: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ handshakes, the remote CSID comes from the plan.
 from __future__ import annotations
 
 import shutil
-import time
 
 from faxgate.carriers.base import CallOutcome, FaxCall
 from faxgate.config import Settings
@@ -28,8 +27,8 @@ class SimulatorCarrier:
         self._delay = settings.sim_delay_secs
 
     def transmit(self, call: FaxCall) -> CallOutcome:
-        if self._delay:
-            time.sleep(self._delay)
+        if self._delay and call.hangup.wait(self._delay):
+            return CallOutcome(FaxStatus.CANCELLED, "our side hung up: the job was withdrawn")
         destination = lookup(call.dialled_number)
         entry, param = destination.entry, destination.param
         line = entry.line

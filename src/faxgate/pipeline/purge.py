@@ -15,6 +15,7 @@ from faxgate.config import Settings
 from faxgate.pipeline.files import remove_job_files
 from faxgate.store.accounts import retention_overrides
 from faxgate.store.db import Database
+from faxgate.store.disk import with_room
 from faxgate.store.reports import purge_completed_before
 
 log = structlog.get_logger("faxgate.purge")
@@ -40,8 +41,15 @@ class Purger:
     async def _purge(self, cutoff: float, only: str | None, excluding: Iterable[str]) -> int:
         total = 0
         while True:
-            async with self.db.writer.begin() as conn:
-                ids = await purge_completed_before(conn, cutoff, _BATCH, only, tuple(excluding))
+
+            async def attempt() -> list[str]:
+                async with self.db.writer.begin() as conn:
+                    return await purge_completed_before(
+                        conn, cutoff, _BATCH, only, tuple(excluding)
+                    )
+
+            # purging makes room: on a full disk the reserve gives it the room to commit
+            ids = await with_room(self.settings.data_dir, attempt)
             await anyio.to_thread.run_sync(remove_job_files, self.settings.data_dir, ids)
             total += len(ids)
             if len(ids) < _BATCH:

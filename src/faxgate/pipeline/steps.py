@@ -26,6 +26,24 @@ def final_without_call(claim: Claim, status: FaxStatus, reason: str, pages: int 
     )
 
 
+def deferred_without_call(claim: Claim, reason: str, retry_at: float) -> NextStep:
+    """Pending again, nothing counted: the fault was the machine's (a full disk), not the
+    document's or the line's. The validity end still bounds how long this can go on."""
+    return NextStep(
+        final=False,
+        status=FaxStatus.PENDING,
+        reason=f"PENDING: {reason}; will try again",
+        number_index=claim.number_index,
+        next_attempt_at=retry_at,
+        failures=claim.failures,
+        pages=0,
+        sent_ts=None,
+        duration_secs=0,
+        sent_to_number=None,
+        remote_csid=None,
+    )
+
+
 def after_call(
     claim: Claim, call: FaxCall, outcome: CallOutcome, policy: RetryPolicy, ended_at: float
 ) -> NextStep:

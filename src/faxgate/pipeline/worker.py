@@ -1,6 +1,10 @@
 """The worker: `channels` concurrent loops that each claim a due recipient and see it
 through one call. Rendering runs in the renderer's process pool, calls in threads; the
 event loop only waits, so the API in the same process stays responsive.
+
+A job deleted or expired while its recipient is worked on has its render stopped (and a
+deleted job's call hung up). A full disk stops new work and sends a recipient whose render
+met it back to pending, never to a final RENDERING_ERROR.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 import anyio.to_thread
 import structlog
 
 from faxgate.carriers.base import CallOutcome, Carrier, FaxCall
 from faxgate.config import Settings
+from faxgate.domain import disk as disk_rules
 from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
@@ -25,14 +32,22 @@ from faxgate.pipeline import blocklists, files
 from faxgate.pipeline.notifications import enqueue_for_job
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.sealed_files import plain_copy, seal_in_place
-from faxgate.pipeline.steps import after_call, call_record, final_without_call
+from faxgate.pipeline.steps import (
+    after_call,
+    call_record,
+    deferred_without_call,
+    final_without_call,
+)
+from faxgate.pipeline.withdrawal import Withdrawn, unless_withdrawn, watch
 from faxgate.render import RenderFailure
 from faxgate.store import queue
 from faxgate.store.db import Database
+from faxgate.store.disk import DiskGuard, with_room
 from faxgate.store.queue import CallRecord, Claim, NextStep
 from faxgate.store.work import load_job_work
 
 log = structlog.get_logger("faxgate.pipeline")
+_EXPIRED = "JOB_EXPIRED: the validity window (meta.jobValid.end) ended before the fax could be sent"
 
 
 def new_worker_id() -> str:
@@ -58,6 +73,8 @@ class Pipeline:
             settings.retry_backoff_secs,
         )
         self._deny_list = blocklists.DenyListFile(settings.blocklist_file)
+        self.disk = DiskGuard(settings)
+        self._disk_trouble: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
@@ -84,7 +101,7 @@ class Pipeline:
     async def _channel(self, _n: int) -> None:
         while not self._stopping.is_set():
             try:
-                worked = await self.run_once()
+                worked = await self._disk_ready() and await self.run_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -94,6 +111,18 @@ class Pipeline:
             if not worked:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.settings.poll_interval_secs)
+
+    async def _disk_ready(self) -> bool:
+        """No new render or call starts while the data directory's disk is in trouble: it
+        would fail, or use the room the reserve freed for deletes and bookkeeping."""
+        trouble = (await self.disk.state()).trouble
+        if trouble != self._disk_trouble:
+            if trouble:
+                log.warning("disk trouble: no new work starts", reason=trouble)
+            else:
+                log.info("disk fine again: work resumes")
+            self._disk_trouble = trouble
+        return trouble is None
 
     async def run_once(self) -> bool:
         """Claim and process one due recipient; False when nothing was due."""
@@ -134,18 +163,9 @@ class Pipeline:
             work = await load_job_work(conn, claim.job_id)
         if work is None:
             return  # the report was deleted while pending: nothing left to send
-        now = time.time()
-        if now >= claim.valid_end:
-            await self._finish(
-                claim,
-                None,
-                final_without_call(
-                    claim,
-                    FaxStatus.CANCELLED,
-                    "JOB_EXPIRED: the validity window (meta.jobValid.end) ended before the fax "
-                    "could be sent",
-                ),
-            )
+        if time.time() >= claim.valid_end:
+            expired = final_without_call(claim, FaxStatus.CANCELLED, _EXPIRED)
+            await self._finish(claim, None, expired)
             return
         transport = work.options.get("transportOptions") or {}
         blocked = blocklists.check(
@@ -158,18 +178,14 @@ class Pipeline:
             await self._finish(claim, None, final_without_call(claim, *blocked))
             return
         try:
-            rendered = await self.render.render(work, claim)
-        except RenderFailure as failure:
-            await self._finish(
-                claim, None, final_without_call(claim, failure.status, failure.reason)
+            rendered = await unless_withdrawn(
+                self.render.render(work, claim), self._watch(claim, expiry=True)
             )
+        except Exception as exc:
+            await self._finish(claim, None, await self._render_fault(claim, exc))
             return
-        except Exception as exc:  # a bug or a broken data dir: end honestly, never stay pending
-            log.exception("render fault", job_id=claim.job_id, recipient=claim.idx)
-            reason = f"internal error while rendering ({type(exc).__name__}); see the server log"
-            await self._finish(
-                claim, None, final_without_call(claim, FaxStatus.RENDERING_ERROR, reason)
-            )
+        if isinstance(rendered, Withdrawn) or time.time() >= claim.valid_end:
+            await self._withdrawn(claim, rendered if isinstance(rendered, Withdrawn) else None)
             return
         call = FaxCall(
             job_id=claim.job_id,
@@ -183,7 +199,22 @@ class Pipeline:
             received_path=files.received_file(self.settings.data_dir, claim.job_id, claim.idx),
         )
         started = time.time()
-        outcome = await self._transmit_sealed(call)
+        try:
+            outcome = await self._call(claim, call)
+        except Exception as exc:
+            if disk_rules.is_transient(exc):
+                self.disk.note_failure(exc)
+                log.warning("carrier fault of the machine", job_id=claim.job_id, error=str(exc))
+                reason = f"the call failed for a fault of the server ({disk_rules.describe(exc)})"
+                retry_at = time.time() + self.settings.disk_retry_secs
+                await self._finish(claim, None, deferred_without_call(claim, reason, retry_at))
+                return
+            # a carrier fault is a failed call, retried like one
+            log.exception("carrier fault", job_id=call.job_id, recipient=call.recipient_index)
+            outcome = CallOutcome(FaxStatus.COMERROR, f"carrier fault: {type(exc).__name__}: {exc}")
+        if call.hangup.is_set():
+            await self._withdrawn(claim, Withdrawn.DELETED)
+            return
         ended = time.time()
         step = after_call(claim, call, outcome, self.policy, ended)
         await self._finish(
@@ -207,22 +238,85 @@ class Pipeline:
             await anyio.to_thread.run_sync(seal_in_place, received, self.render.box)
         return outcome
 
-    async def _transmit(self, call: FaxCall) -> CallOutcome:
+    def _watch(self, claim: Claim, *, expiry: bool) -> Coroutine[Any, Any, Withdrawn]:
+        return watch(self.db, claim, self.settings.job_check_secs, expiry=expiry)
+
+    async def _render_fault(self, claim: Claim, exc: Exception) -> NextStep:
+        """What a failed render makes of the recipient: pending again when the machine is at
+        fault (a full disk, an I/O error), else final with the document's status."""
+        if self.disk.note_failure(exc) or disk_rules.is_transient(exc):
+            log.warning("render stopped by the machine", job_id=claim.job_id, error=str(exc))
+            reason = f"rendering failed for a fault of the server ({disk_rules.describe(exc)})"
+        elif trouble := (await self.disk.state(fresh=True)).trouble:
+            # A converter that ran out of space says so in words of its own: a failure while
+            # the disk is short is presumed to be the disk's.
+            log.warning("render failed on a full disk", job_id=claim.job_id, error=str(exc))
+            reason = f"rendering failed while the disk is short of space ({trouble})"
+        elif isinstance(exc, RenderFailure):
+            return final_without_call(claim, exc.status, exc.reason)
+        else:  # a bug or a broken data dir: end honestly, never stay pending
+            log.error("render fault", job_id=claim.job_id, recipient=claim.idx, exc_info=exc)
+            reason = f"internal error while rendering ({type(exc).__name__}); see the server log"
+            return final_without_call(claim, FaxStatus.RENDERING_ERROR, reason)
+        return deferred_without_call(claim, reason, time.time() + self.settings.disk_retry_secs)
+
+    async def _withdrawn(self, claim: Claim, why: Withdrawn | None) -> None:
+        """The job was deleted (nothing of it may remain) or expired (it ends as such)."""
+        if why is Withdrawn.DELETED:
+            log.info("job deleted during its render or call: stopped", job_id=claim.job_id)
+            await anyio.to_thread.run_sync(
+                files.remove_job_files, self.settings.data_dir, [claim.job_id]
+            )
+            return
+        log.info("validity ended during the render: stopped", job_id=claim.job_id)
+        spooled = files.spool_file(self.settings.data_dir, claim.job_id, claim.idx)
+        await anyio.to_thread.run_sync(spooled.unlink, True)
+        await self._finish(claim, None, final_without_call(claim, FaxStatus.CANCELLED, _EXPIRED))
+
+    async def _call(self, claim: Claim, call: FaxCall) -> CallOutcome:
+        """The call, hung up if the job is deleted meanwhile. A call in progress when the
+        validity ends is finished (the end bounds when a call may start). Shutdown waits for a
+        call in progress as before, but still hangs up a deleted job's."""
+        transmit = asyncio.create_task(self._transmit_sealed(call))
+        watcher = asyncio.create_task(self._watch(claim, expiry=False))
+        stopping = False
         try:
-            return await anyio.to_thread.run_sync(self.carrier.transmit, call)
-        except Exception as exc:  # a carrier fault is a failed call, retried like one
-            log.exception("carrier fault", job_id=call.job_id, recipient=call.recipient_index)
-            return CallOutcome(FaxStatus.COMERROR, f"carrier fault: {type(exc).__name__}: {exc}")
+            while not transmit.done():
+                waiting = {transmit} if watcher.done() else {transmit, watcher}
+                try:
+                    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                except asyncio.CancelledError:
+                    stopping = True
+                    continue
+                if watcher.done() and not call.hangup.is_set():
+                    log.info("job deleted during its call: hanging up", job_id=claim.job_id)
+                    call.hangup.set()
+        finally:
+            watcher.cancel()
+        if stopping:
+            raise asyncio.CancelledError
+        return transmit.result()
+
+    async def _transmit(self, call: FaxCall) -> CallOutcome:
+        return await anyio.to_thread.run_sync(self.carrier.transmit, call)
 
     async def _finish(self, claim: Claim, call: CallRecord | None, step: NextStep) -> None:
         now = time.time()
-        async with self.db.writer.begin() as conn:
-            if not await queue.record(conn, claim, self.worker_id, call, step, now):
-                log.warning("lease lost", job_id=claim.job_id, recipient=claim.idx)
-                return
-            completed = step.final and await queue.complete_job_if_final(conn, claim.job_id, now)
-            if completed:
-                await enqueue_for_job(conn, claim.job_id, now)
+
+        async def record() -> bool | None:
+            async with self.db.writer.begin() as conn:
+                if not await queue.record(conn, claim, self.worker_id, call, step, now):
+                    return None
+                done = step.final and await queue.complete_job_if_final(conn, claim.job_id, now)
+                if done:
+                    await enqueue_for_job(conn, claim.job_id, now)
+                return done
+
+        # On a full disk the reserve makes room for this bookkeeping.
+        completed = await with_room(self.settings.data_dir, record)
+        if completed is None:
+            log.warning("lease lost", job_id=claim.job_id, recipient=claim.idx)
+            return
         log.info(
             "recipient final" if step.final else "recipient redial",
             job_id=claim.job_id,

@@ -85,7 +85,7 @@ class Renderer:
         twice fails as RENDERING_ERROR. A running task cannot be cancelled, so a render over
         the time limit is stopped by killing its pool's processes: the other renders on that
         pool see a broken pool and try again on the new one, without counting it as a crash
-        of theirs."""
+        of theirs. Cancelling the call stops the render the same way."""
         loop = asyncio.get_running_loop()
         limit = self._settings.render_timeout_secs if time_limit is None else time_limit
         crashes = 0
@@ -113,6 +113,11 @@ class Renderer:
                     raise rendering_error(
                         f"the document took longer than {limit:g} seconds to render"
                     ) from None
+                except asyncio.CancelledError:
+                    # The job was deleted or expired, or the service stops: the render must
+                    # not run on (nor hold up shutdown), so it is stopped like a timeout.
+                    self._replace(pool, kill=True)
+                    raise
 
     def _replace(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
         if self._pool is not pool:

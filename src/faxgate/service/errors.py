@@ -12,7 +12,8 @@ ServiceError
 ├── LoginsBusy            too many password checks waiting already
 ├── NotFound              no such report for this login
 ├── DuplicateJob          a job with the same customerDefinedId was accepted recently
-└── WrongDataCenter       a report call made to an HA URL
+├── WrongDataCenter       a report call made to an HA URL
+└── StorageFull           the data directory's disk has no room for new work (503)
 """
 
 from __future__ import annotations
@@ -84,3 +85,7 @@ class DuplicateJob(ServiceError):
 
 class WrongDataCenter(ServiceError):
     pass
+
+
+class StorageFull(ServiceError):
+    """str(exc) says why (free space below the minimum, the reserve released)."""

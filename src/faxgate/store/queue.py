@@ -238,3 +238,9 @@ async def complete_job_if_final(conn: AsyncConnection, job_id: str, now: float) 
         .returning(jobs.c.job_id)
     )
     return result.first() is not None
+
+
+async def job_exists(conn: AsyncConnection, job_id: str) -> bool:
+    """False once the job's report was deleted (by its owner or the retention purge)."""
+    found = await conn.execute(select(jobs.c.job_id).where(jobs.c.job_id == job_id))
+    return found.first() is not None

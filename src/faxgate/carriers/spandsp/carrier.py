@@ -63,9 +63,17 @@ class SpandspCarrier:
             transport=self.transport,
             g711=self.g711,
             max_line_secs=self.max_line_secs,
+            hangup=call.hangup,
         )
         facts = run_call(lib, setup, remote)
         kept = received if call.received_path else None
+        if facts.we_hung_up:
+            return CallOutcome(
+                status=FaxStatus.CANCELLED,
+                reason="our side hung up: the job was withdrawn",
+                pages_sent=facts.sender_stats.get("pages_tx", 0),
+                line_seconds=round(facts.loop.line_seconds, 2),
+            )
         if facts.sender_code != t30.T30_ERR_NORESSUPPORT:
             return outcome_from(facts, remote, kept, self.max_line_secs)
         # The remote's DIS offers no fine resolution: call again with the pages at 98 dpi

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from faxgate.carriers.spandsp._lib import SAMPLE_RATE
 from faxgate.carriers.spandsp.terminal import Terminal
@@ -28,6 +29,9 @@ class RemoteControl:
     hang_up_at: int | None = None
     hung_up: bool = False
     clears_call: bool = True  # False: the remote goes mute, but the line stays up
+    # Set from outside (the job was deleted): our side puts the line down at the next tick.
+    local_hangup: threading.Event = field(default_factory=threading.Event)
+    we_hung_up: bool = False
 
     def hang_up_in(self, seconds: float, *, clears_call: bool = True) -> None:
         if self.hang_up_at is None:
@@ -41,6 +45,12 @@ class RemoteControl:
         """Advance the clock and drop the call when the hang-up is due; returns the remote
         terminal still on the line (None once it has hung up)."""
         self.now = samples
+        if self.local_hangup.is_set() and not self.we_hung_up:
+            self.we_hung_up = True
+            sender.terminate()
+            if live is not None:
+                live.terminate()
+            return None
         if live is None or not self.due():
             return live
         live.terminate()  # the remote's T.30 stops: it falls silent from now on

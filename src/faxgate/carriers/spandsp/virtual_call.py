@@ -6,6 +6,7 @@ This module knows spandsp terminals and the loops; it knows nothing of Fax4A sta
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class CallSetup:
     transport: str  # "audio" | "t38"
     g711: bool
     max_line_secs: float
+    hangup: threading.Event = field(default_factory=threading.Event)  # set: our side hangs up
 
 
 @dataclass
@@ -50,6 +52,7 @@ class CallFacts:
     compression: str  # between the two terminals, e.g. "T.6"
     errors: list[str] = field(default_factory=list)
     log_tail: list[str] = field(default_factory=list)
+    we_hung_up: bool = False  # the call was put down from outside (the job was deleted)
 
 
 def run_call(lib: Library, setup: CallSetup, remote: VirtualRemote) -> CallFacts:
@@ -60,7 +63,7 @@ def run_call(lib: Library, setup: CallSetup, remote: VirtualRemote) -> CallFacts
     sender = Terminal(
         lib, tag="TX", calling=True, ident=setup.tsi, caps=Capabilities(), t38_out=sender_out
     )
-    control = RemoteControl()
+    control = RemoteControl(local_hangup=setup.hangup)
     receiver: Terminal | None = None
     lines: list[LineDirection] = []
     try:
@@ -113,6 +116,7 @@ def run_call(lib: Library, setup: CallSetup, remote: VirtualRemote) -> CallFacts
             compression=_compression(lib, int(sender.stats().encoding)),
             errors=sender.result.errors + (receiver.result.errors if receiver else []),
             log_tail=list(sender.log)[-5:],
+            we_hung_up=control.we_hung_up,
         )
     finally:
         for line in lines:
