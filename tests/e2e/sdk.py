@@ -6,6 +6,7 @@ pip's default resolution, which today brings pydantic v2: what an integrator get
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -44,26 +45,30 @@ def _ready(venv: Path) -> bool:
 def sdk_python() -> Path:
     """The SDK venv's interpreter; the venv is built on first use and then reused."""
     venv = _sdk_venv_dir()
-    if not _ready(venv):
-        partial = venv.with_name(venv.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(partial)], check=True, timeout=300)
-        pip = subprocess.run(
-            [str(partial / "bin" / "python"), "-m", "pip", "install", "-q", SDK_REQUIREMENT],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if pip.returncode != 0:
-            output = pip.stdout + pip.stderr
-            if not os.environ.get("CI") and any(s in output for s in NETWORK_TROUBLE):
-                reason = f"cannot install {SDK_REQUIREMENT} (PyPI unreachable?)"
-                pytest.skip(f"{reason}: {output[-500:]}")
-            pytest.fail(f"pip install {SDK_REQUIREMENT} failed:\n{output}")
-        (partial / "faxgate-sdk.txt").write_text(SDK_REQUIREMENT + "\n")
-        shutil.rmtree(venv, ignore_errors=True)
-        partial.rename(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may all ask at once: one builds, the others wait for it.
+    with (venv.parent / (venv.name + ".lock")).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _ready(venv):
+            partial = venv.with_name(venv.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", str(partial)], check=True, timeout=300)
+            pip = subprocess.run(
+                [str(partial / "bin" / "python"), "-m", "pip", "install", "-q", SDK_REQUIREMENT],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if pip.returncode != 0:
+                output = pip.stdout + pip.stderr
+                if not os.environ.get("CI") and any(s in output for s in NETWORK_TROUBLE):
+                    reason = f"cannot install {SDK_REQUIREMENT} (PyPI unreachable?)"
+                    pytest.skip(f"{reason}: {output[-500:]}")
+                pytest.fail(f"pip install {SDK_REQUIREMENT} failed:\n{output}")
+            (partial / "faxgate-sdk.txt").write_text(SDK_REQUIREMENT + "\n")
+            shutil.rmtree(venv, ignore_errors=True)
+            partial.rename(venv)
     return venv / "bin" / "python"
 
 
