@@ -478,8 +478,11 @@ with sandbox.jail(sandbox.sandbox_for(sys.argv[1])) as box:
 
 
 @pytest.mark.parametrize("mode", ["auto", "off"])
-def test_sandboxed_converter_dies_with_a_killed_render_process(mode: str) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT, mode], stdout=subprocess.PIPE)
+def test_sandboxed_converter_dies_with_a_killed_render_process(mode: str, tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, mode], stdout=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # its jail outlives it: not in /tmp
+    )  # fmt: skip
     try:
         assert parent.stdout is not None
         converter = int(parent.stdout.readline())
