@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.processes import all_gone, running
 
@@ -19,8 +21,11 @@ with sandbox.jail(sandbox.sandbox_for("auto")) as box:
 """
 
 
-def test_converter_dies_with_a_killed_render_process() -> None:
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE)
+def test_converter_dies_with_a_killed_render_process(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT], stdout=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # its jail outlives it: not in /tmp
+    )  # fmt: skip
     try:
         assert parent.stdout is not None
         converter = int(parent.stdout.readline())

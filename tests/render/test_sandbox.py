@@ -478,8 +478,11 @@ with sandbox.jail(sandbox.sandbox_for(sys.argv[1])) as box:
 
 
 @pytest.mark.parametrize("mode", ["auto", "off"])
-def test_sandboxed_converter_dies_with_a_killed_render_process(mode: str) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT, mode], stdout=subprocess.PIPE)
+def test_sandboxed_converter_dies_with_a_killed_render_process(mode: str, tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, mode], stdout=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # its jail outlives it: not in /tmp
+    )  # fmt: skip
     try:
         assert parent.stdout is not None
         converter = int(parent.stdout.readline())
@@ -556,7 +559,10 @@ def test_libreoffice_profile_is_private_and_removed(tmp_path: Path, mode: str) -
         done.set()
         watcher.join()
     assert seen, "the conversions used the system temp dir"
-    assert all(mode == 0o700 for mode in seen.values()), seen
+    # private: no group or other bits (dirs are 0700; the only file is the 0600 probe that
+    # Python's tempfile writes and deletes when it first picks the temp dir)
+    assert all(mode & 0o077 == 0 for mode in seen.values()), seen
+    assert all(mode == 0o700 for name, mode in seen.items() if name.startswith("faxgate-")), seen
     assert all(name.startswith("faxgate-lo-profile-") for name in kept), kept  # the template
     assert list(system_tmp.iterdir()) == []
 
