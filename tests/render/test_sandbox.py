@@ -30,6 +30,7 @@ from PIL import Image
 from structlog.testing import capture_logs
 
 from faxgate.config import Settings
+from faxgate.domain.statuses import FaxStatus
 from faxgate.render import converters, sandbox
 from faxgate.render.errors import RenderFailure
 from faxgate.render.pool import Renderer
@@ -294,6 +295,67 @@ def test_office_document_linking_another_customers_fax_does_not_show_it(
     assert linked <= control + 20_000, (linked, control)
 
 
+def _saved_as(source: Path, to: str) -> bytes:
+    """`source` saved by LibreOffice as a .`to` document."""
+    out = source.parent / f"saved-{to}"
+    profile = (source.parent / "maker-profile").as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless",
+         "--convert-to", to, "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return (out / f"{source.stem}.{to}").read_bytes()
+
+
+PRESENTATIONS = [("slides.odp", None), ("slides.pptx", "pptx"), ("slides.ppt", "ppt"),
+                 ("letter.doc", "ppt")]  # fmt: skip
+
+
+@needs_soffice
+@needs_gs
+@pytest.mark.parametrize(("name", "to"), PRESENTATIONS)
+def test_presentations_are_refused_without_the_sandbox(
+    render: Render, gs_settings: Settings, recorder: Recorder, tmp_path: Path, name: str,
+    to: str | None,
+) -> None:  # fmt: skip
+    """Impress loads linked images whatever the profile says: without bubblewrap a
+    presentation, also one dressed as a Word file, must not reach it."""
+    content = linked_odp([f"{recorder.url}/spool/FJOTHER/0.png"])
+    if to is not None:
+        source = tmp_path / "slides.odp"
+        source.write_bytes(content)
+        content = _saved_as(source, to)
+    recorder.requests.clear()  # making the copy may have fetched; only the render counts
+
+    with pytest.raises(RenderFailure) as caught:
+        _page_black(render, gs_settings.with_overrides(sandbox="off"), name, content)
+
+    assert recorder.requests == []
+    assert caught.value.status is FaxStatus.RENDERING_ERROR
+    if name != "letter.doc":  # that one fails as a Word file LibreOffice cannot read
+        assert "bubblewrap" in caught.value.reason, caught.value.reason
+
+
+@needs_soffice
+@needs_gs
+@pytest.mark.parametrize("extension", ["odt", "docx", "doc", "rtf", "xlsx", "xls", "ods"])
+def test_other_office_documents_still_render_without_the_sandbox(
+    render: Render, gs_settings: Settings, tmp_path: Path, extension: str
+) -> None:
+    if extension in {"xlsx", "xls", "ods"}:
+        source = tmp_path / "sheet.csv"
+        source.write_text("Dear,customer\n1,2\n")
+    else:
+        source = tmp_path / "letter.txt"
+        source.write_text("Dear customer,\n")
+    content = _saved_as(source, extension)
+    settings = gs_settings.with_overrides(sandbox="off")
+
+    black = _page_black(render, settings, f"x.{extension}", content)
+
+    assert black > 100, "the document's own text is rendered"
+
+
 # --- PostScript against the host's /tmp, data dir and environment -----------------------------
 
 # Each probe paints its own band black when it succeeds; the last band is always painted,
@@ -469,6 +531,7 @@ def _cmdline(entry: Path) -> str:
 
 _PARENT = """
 import sys, time
+from faxgate.domain.statuses import FaxStatus
 from faxgate.render import converters, sandbox
 with sandbox.jail(sandbox.sandbox_for(sys.argv[1])) as box:
     process = converters.start(["sleep", "60.5"], jail=box, timeout=60)

@@ -109,8 +109,10 @@ def bodies(
         )
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     elif kind in OFFICE_KINDS:
+        sandbox = converter_sandbox(settings)
+        in_filter = None if sandbox.confined else office.unconfined_filter(kind, name)
         pdf = office.office_to_pdf(
-            source, work_dir, timeout=timeout, sandbox=converter_sandbox(settings)
+            source, work_dir, timeout=timeout, sandbox=sandbox, in_filter=in_filter
         )
         yield from pdf_bodies(pdf, name, geometry, settings, work_dir)
     else:

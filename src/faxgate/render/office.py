@@ -23,6 +23,7 @@ from pathlib import Path
 from faxgate.render import converters
 from faxgate.render.errors import rendering_error, unknown_file
 from faxgate.render.sandbox import Sandbox, jail, remove_tree
+from faxgate.render.sniff import Kind
 
 INSTALL_HINT = (
     "install LibreOffice (apt install libreoffice-writer-nogui libreoffice-calc-nogui "
@@ -46,6 +47,33 @@ _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 """  # noqa: E501 (one configuration item a line, as LibreOffice writes them)
 
 
+# Without the sandbox only the profile keeps a document offline, and Impress ignores it. So
+# there every document is opened with the import filter of its kind (LibreOffice would
+# otherwise pick one from the content: a presentation named .doc would reach Impress), and
+# presentations are refused.
+_FILTERS = {
+    Kind.DOCX: "MS Word 2007 XML",
+    Kind.XLSX: "Calc MS Excel 2007 XML",
+    Kind.ODT: "writer8",
+    Kind.ODS: "calc8",
+    Kind.RTF: "Rich Text Format",
+}
+_OLE_FILTERS = {"doc": "MS Word 97", "xls": "MS Excel 97"}  # an OLE2 file's kind is its name's
+
+
+def unconfined_filter(kind: Kind, name: str) -> str:
+    """The import filter a document of `kind` named `name` is opened with when converters run
+    without the sandbox; RenderFailure for a presentation."""
+    extension = name.rpartition(".")[2].lower()
+    found = _OLE_FILTERS.get(extension) if kind is Kind.OFFICE_OLE else _FILTERS.get(kind)
+    if found is None:
+        raise rendering_error(
+            f"document {name!r} is a presentation: presentations are rendered only while "
+            "converters run in the sandbox (install bubblewrap, FAXGATE_SANDBOX)"
+        )
+    return found
+
+
 def soffice_binary() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -54,7 +82,10 @@ def soffice_binary() -> str | None:
 _templates: dict[str, Path] = {}
 
 
-def office_to_pdf(source: Path, work_dir: Path, *, timeout: float, sandbox: Sandbox) -> Path:
+def office_to_pdf(
+    source: Path, work_dir: Path, *, timeout: float, sandbox: Sandbox, in_filter: str | None = None
+) -> Path:
+    """`in_filter`: the import filter to open `source` with; None lets LibreOffice choose."""
     binary = soffice_binary()
     if binary is None:
         raise unknown_file(f"document {source.name!r} needs LibreOffice to render: {INSTALL_HINT}")
@@ -65,7 +96,7 @@ def office_to_pdf(source: Path, work_dir: Path, *, timeout: float, sandbox: Sand
         profile = box.temp / "profile"
         shutil.copytree(template, profile, symlinks=True)
         converters.run(
-            _convert_args(binary, profile, out_dir, source),
+            _convert_args(binary, profile, out_dir, source, in_filter),
             jail=box, timeout=timeout, what="LibreOffice",
         )  # fmt: skip
     output = out_dir / (source.stem + ".pdf")
@@ -99,12 +130,15 @@ def _template(binary: str, sandbox: Sandbox, timeout: float) -> Path:
     return template
 
 
-def _convert_args(binary: str, profile: Path, out_dir: Path, source: Path) -> list[str]:
+def _convert_args(
+    binary: str, profile: Path, out_dir: Path, source: Path, in_filter: str | None = None
+) -> list[str]:
     return [
         binary,
         f"-env:UserInstallation={profile.as_uri()}",
         "--headless",
         "--norestore",
+        *([f"--infilter={in_filter}"] if in_filter else []),
         "--convert-to",
         "pdf",
         "--outdir",
