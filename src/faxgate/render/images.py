@@ -112,7 +112,7 @@ def _draft(image: Image.Image, rows: int) -> int:
     before = image.width
     side = max(WIDTH, rows)  # the page in either orientation
     image.draft(image.mode if image.mode in ("L", "CMYK") else "RGB", (side, side))
-    return max(1, before // max(1, image.width))
+    return max(1, round(before / max(1, image.width)))
 
 
 def _check_size(image: Image.Image, name: str, max_pixels: int) -> None:
