@@ -75,7 +75,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
-    # hardening: http (what one request may carry, and how long a connection may take)
+    # hardening: http
     http_max_header_bytes: int = 64 * 1024  # request line and headers; over it: 431
     http_max_header_fields: int = 100  # header lines of one request; over it: 431
     http_header_timeout_secs: float = 10.0  # to send a request's headers, else closed
