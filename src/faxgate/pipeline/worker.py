@@ -199,22 +199,24 @@ class Pipeline:
             received_path=files.received_file(self.settings.data_dir, claim.job_id, claim.idx),
         )
         started = time.time()
+        fault: Exception | None = None
         try:
             outcome = await self._call(claim, call)
         except Exception as exc:
-            if disk_rules.is_transient(exc):
-                self.disk.note_failure(exc)
-                log.warning("carrier fault of the machine", job_id=claim.job_id, error=str(exc))
-                reason = f"the call failed for a fault of the server ({disk_rules.describe(exc)})"
-                retry_at = time.time() + self.settings.disk_retry_secs
-                await self._finish(claim, None, deferred_without_call(claim, reason, retry_at))
-                return
-            # a carrier fault is a failed call, retried like one
-            log.exception("carrier fault", job_id=call.job_id, recipient=call.recipient_index)
+            fault = exc
             outcome = CallOutcome(FaxStatus.COMERROR, f"carrier fault: {type(exc).__name__}: {exc}")
         if call.hangup.is_set():
             await self._withdrawn(claim, Withdrawn.DELETED)
             return
+        if fault is not None and disk_rules.is_transient(fault):
+            self.disk.note_failure(fault)
+            log.warning("carrier fault of the machine", job_id=claim.job_id, error=str(fault))
+            reason = f"the call failed for a fault of the server ({disk_rules.describe(fault)})"
+            retry_at = time.time() + self.settings.disk_retry_secs
+            await self._finish(claim, None, deferred_without_call(claim, reason, retry_at))
+            return
+        if fault is not None:  # a carrier fault is a failed call, retried like one
+            log.error("carrier fault", job_id=claim.job_id, recipient=claim.idx, exc_info=fault)
         ended = time.time()
         step = after_call(claim, call, outcome, self.policy, ended)
         await self._finish(
