@@ -36,3 +36,24 @@ def all_gone(pids: Iterable[int], within: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of `pid` in clock ticks; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[11]) + int(fields[12])
+
+
+def all_stopped_working(pids: Iterable[int], within: float, quiet: float = 0.5) -> bool:
+    """True once every one of `pids` is gone or used no CPU for `quiet` seconds, waiting at
+    most `within` seconds (a pool process that gave up its task stays alive, idle)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        before = {pid: cpu_ticks(pid) for pid in pids}
+        time.sleep(quiet)
+        if all(ticks is None or cpu_ticks(pid) == ticks for pid, ticks in before.items()):
+            return True
+    return False

@@ -182,6 +182,11 @@ class Pipeline:
                 self.render.render(work, claim), self._watch(claim, expiry=True)
             )
         except Exception as exc:
+            if not await self._job_exists(claim):
+                # The delete removed the files the render was writing, before the watch
+                # looked: the render failed because of the delete, not of the document.
+                await self._withdrawn(claim, Withdrawn.DELETED)
+                return
             await self._finish(claim, None, await self._render_fault(claim, exc))
             return
         if isinstance(rendered, Withdrawn) or time.time() >= claim.valid_end:
@@ -239,6 +244,10 @@ class Pipeline:
         if self.settings.encrypt_files and received is not None and received.exists():
             await anyio.to_thread.run_sync(seal_in_place, received, self.render.box)
         return outcome
+
+    async def _job_exists(self, claim: Claim) -> bool:
+        async with self.db.reader.connect() as conn:
+            return await queue.job_exists(conn, claim.job_id)
 
     def _watch(self, claim: Claim, *, expiry: bool) -> Coroutine[Any, Any, Withdrawn]:
         return watch(self.db, claim, self.settings.job_check_secs, expiry=expiry)

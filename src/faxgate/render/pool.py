@@ -134,8 +134,11 @@ class Renderer:
         threading.Thread(target=_remove_when_ended, args=(processes, temp), daemon=True).start()
 
     def close(self) -> None:
+        """Idempotent: a service stops its workers, and stops them again on the way out."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        remove_tree(self._pool_dirs.pop(id(self._pool)))
+        temp = self._pool_dirs.pop(id(self._pool), None)
+        if temp is not None:
+            remove_tree(temp)
 
 
 def _start_worker(parent_pid: int, temp: str) -> None:
