@@ -75,14 +75,15 @@ class Settings:
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None  # PEM CA(s) trusted besides the system ones
     mail_from: str = "faxgate@localhost"
-    # hardening: secrets
+
+    # secrets at rest
     # Fernet key(s) sealing push credentials and push secrets, comma-separated, the first
     # sealing and all unsealing; None: the key file below
     secret_key: str | None = field(default=None, repr=False)
     secret_key_file: Path | None = None  # None: <data_dir>/secret.key, made at first start
     encrypt_files: bool = False  # also encrypt stored documents, spooled and received faxes
 
-    # hardening: logins
+    # logins
     login_failure_window_secs: float = 600.0  # failures are forgotten at limit/window a second
     login_failures_per_address: int = 20  # per client address (IPv6: per /64) in the window
     login_failures_per_login: int = 100  # per login, from addresses it never succeeded from
@@ -93,11 +94,13 @@ class Settings:
     login_hash_wait_secs: float = 10.0  # longest wait for a slot before 503
     login_recheck_secs: float = 2.0  # a remembered login re-reads its password hash this often
     trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For counts
-    # hardening: sandbox
+
+    # converter sandbox
     # Converters (gs, LibreOffice) in bubblewrap: auto (bwrap if it works, else unconfined
     # with a loud warning) | bwrap (required: no start without it) | off (unsafe)
     sandbox: str = "auto"
-    # hardening: bounds
+
+    # decoding limits
     # an image frame with more pixels is refused before decoding (an A4 page scanned at
     # 600 dpi is 35 Mpx; a JPEG counts at the reduced scale it is decoded at); at most
     # 89,478,485 (Pillow's bomb limit, set explicitly)
@@ -105,7 +108,8 @@ class Settings:
     # HTML documents and cover templates with more tags are refused before WeasyPrint parses
     # them: it builds every element's box before laying out any page (some 5 KB a tag)
     max_html_tags: int = 50_000
-    # hardening: http (what one request may carry, and how long a connection may take)
+
+    # HTTP: what one request may carry, and how long a connection may take
     http_max_header_bytes: int = 64 * 1024  # request line and headers; over it: 431
     http_max_header_fields: int = 100  # header lines of one request; over it: 431
     http_header_timeout_secs: float = 10.0  # to send a request's headers, else closed
@@ -118,7 +122,8 @@ class Settings:
     max_recipients: int = 1000  # per job
     max_documents: int = 50  # per job
     max_mail_addresses: int = 10  # per reportMail successAddress / failureAddress
-    # hardening: rest (disk full; deleted and expired jobs stop their work)
+
+    # disk full; deleted and expired jobs stop their work
     disk_min_free_bytes: int = 128 * 1024 * 1024  # below this free on the data dir: 503s
     disk_reserve_bytes: int = 32 * 1024 * 1024  # set aside in the data dir, freed on ENOSPC; 0: off
     disk_retry_secs: float = 30.0  # a recipient stopped by a full disk or I/O fault tries again
