@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.cli.common import secret_box_for, settings_from, store_options, with_database
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.service.errors import InvalidRequest, NotFound
 
@@ -140,11 +140,6 @@ def configure_command(
     Secrets are stored encrypted (docs/security.md) and shown as ***."""
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see top
     from faxgate.sealing.fields import ACCOUNT_SETTINGS, masked  # noqa: PLC0415
-    from faxgate.sealing.keys import (  # noqa: PLC0415
-        CREATED_NOTICE,
-        ensure_key_file,
-        secret_box,
-    )
     from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
 
     changes: dict[str, Any] = {}
@@ -169,10 +164,7 @@ def configure_command(
         )
     settings = settings_from(data_dir, db_url)
     try:
-        created = ensure_key_file(settings)
-        if created is not None:
-            click.echo(f"{created}: {CREATED_NOTICE}", err=True)
-        box = secret_box(settings)
+        box = secret_box_for(settings)
         result = with_database(
             settings, lambda db: account_admin.configure(db, box, cust_nr, changes)
         )

@@ -15,6 +15,7 @@ import click
 from faxgate.config import Settings
 
 if TYPE_CHECKING:
+    from faxgate.sealing.box import SecretBox
     from faxgate.store.db import Database
 
 T = TypeVar("T")
@@ -67,3 +68,18 @@ def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         asyncio.run(main())
     else:
         uvloop.run(main())
+
+
+def secret_box_for(settings: Settings) -> SecretBox:
+    """The box of the secret key, made at first use (the notice goes to stderr);
+    SecretKeyError when the key cannot be read."""
+    from faxgate.sealing.keys import (  # noqa: PLC0415 - cryptography, see top
+        CREATED_NOTICE,
+        ensure_key_file,
+        secret_box,
+    )
+
+    created = ensure_key_file(settings)
+    if created is not None:
+        click.echo(f"{created}: {CREATED_NOTICE}", err=True)
+    return secret_box(settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from faxgate.cli.common import settings_from, store_options, with_database
+from faxgate.cli.common import secret_box_for, settings_from, store_options, with_database
 
 
 @click.group("secrets")
@@ -62,19 +62,11 @@ def reseal(data_dir: Path | None, db_url: str | None) -> None:
     """Encrypt every stored secret with the first key: after a rotation, and once after an
     upgrade to seal what was stored in plain text. Safe while the service runs."""
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see above
-    from faxgate.sealing.keys import (  # noqa: PLC0415
-        CREATED_NOTICE,
-        ensure_key_file,
-        secret_box,
-    )
     from faxgate.store.sealed_rows import reseal_all  # noqa: PLC0415 - SQLAlchemy
 
     settings = settings_from(data_dir, db_url)
     try:
-        created = ensure_key_file(settings)
-        if created is not None:
-            click.echo(f"{created}: {CREATED_NOTICE}", err=True)
-        box = secret_box(settings)
+        box = secret_box_for(settings)
         counts = with_database(settings, lambda db: reseal_all(db, box))
     except SecretKeyError as exc:
         raise click.ClickException(str(exc)) from None

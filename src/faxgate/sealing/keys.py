@@ -72,12 +72,7 @@ def write_key_file(path: Path, keys: list[bytes], replace: bool) -> bool:
     False is returned."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, b"".join(key + b"\n" for key in keys))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _create(temporary, keys)
     try:
         if replace:
             os.replace(temporary, path)
@@ -97,12 +92,17 @@ def _link_or_create(temporary: Path, path: Path, keys: list[bytes]) -> None:
     except FileExistsError:
         raise
     except OSError:  # a file system without hard links: exclusive create, still one winner
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, b"".join(key + b"\n" for key in keys))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _create(path, keys)
+
+
+def _create(path: Path, keys: list[bytes]) -> None:
+    """A new file (FileExistsError if there is one) of mode 0600 holding the keys, synced."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, b"".join(key + b"\n" for key in keys))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:
