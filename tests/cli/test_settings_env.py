@@ -40,3 +40,21 @@ def test_a_trusted_proxy_that_is_no_address_is_refused_before_serving(tmp_path: 
     assert "FAXGATE_TRUSTED_PROXIES: 'nginx.internal' is not an IP address or network" in (
         result.output
     )
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_required_sandbox_that_is_missing_is_one_line_before_serving(
+    tmp_path: Path, command: str
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = CliRunner().invoke(
+        main,
+        [command, "--data-dir", str(tmp_path / "data")],
+        env={"FAXGATE_SANDBOX": "bwrap", "PATH": str(empty)},  # no bwrap on the PATH
+    )
+    assert result.exit_code == 1, result.output
+    assert "FAXGATE_SANDBOX=bwrap" in result.output
+    assert "bubblewrap" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "data").exists(), "refused before the data dir is made"

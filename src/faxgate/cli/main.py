@@ -30,6 +30,7 @@ from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
 
 if TYPE_CHECKING:
+    from faxgate.config import Settings
     from faxgate.service.accounts import DemoAccount
 
 
@@ -75,6 +76,17 @@ def _proxy_options(trusted: tuple[str, ...]) -> dict[str, Any]:
                 f"FAXGATE_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
             ) from None
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": list(trusted) or None}
+
+
+def _check_sandbox(settings: Settings) -> None:
+    """A converter sandbox the settings require but this host cannot give is a one-line
+    error before anything starts (not a traceback out of the first render)."""
+    from faxgate.render.sandbox import SandboxUnavailable, sandbox_for  # noqa: PLC0415
+
+    try:
+        sandbox_for(settings.sandbox)
+    except (SandboxUnavailable, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _check_topology(dc: str | None, region: str | None, shared_reports: bool) -> None:
@@ -133,6 +145,8 @@ def serve(
         data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
     )
     proxy = _proxy_options(settings.trusted_proxies)
+    if settings.workers_in_serve and not no_workers:
+        _check_sandbox(settings)
     demo = None
     if _is_loopback(host):
         demo = with_database(settings, accounts.create_demo_if_empty)
@@ -173,6 +187,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
 
     logs.configure()
     settings = settings_from(data_dir, db_url)
+    _check_sandbox(settings)
 
     async def run() -> None:
         runtime = await open_runtime(settings)
