@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -149,7 +150,14 @@ def _start_worker(parent_pid: int, temp: str) -> None:
 def _remove_when_ended(processes: list[multiprocessing.process.BaseProcess], temp: Path) -> None:
     for process in processes:
         process.join(60)
-    remove_tree(temp)
+    # The converters inside die with their render process, but a moment later: what they
+    # still write meanwhile makes a removal fail, so it is tried again for a few seconds.
+    for _attempt in range(50):
+        remove_tree(temp)
+        if not temp.exists():
+            return
+        time.sleep(0.1)
+    log.warning("a render pool's temp dir could not be removed", path=str(temp))
 
 
 def _remove_orphaned_pool_dirs() -> None:
