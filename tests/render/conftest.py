@@ -27,6 +27,13 @@ from faxgate.render import (
 )
 
 HAS_GS = shutil.which("gs") is not None
+HAS_SOFFICE = shutil.which("soffice") is not None
+needs_gs = pytest.mark.skipif(not HAS_GS, reason="Ghostscript (gs) not installed")
+needs_soffice = pytest.mark.skipif(
+    not HAS_SOFFICE,
+    reason="LibreOffice not installed (apt install libreoffice-writer-nogui "
+    "libreoffice-calc-nogui libreoffice-impress-nogui)",
+)
 RASTERISERS = [
     pytest.param(
         "ghostscript", marks=pytest.mark.skipif(not HAS_GS, reason="Ghostscript (gs) not installed")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,16 @@ from PIL import Image, ImageDraw
 from faxgate.config import Settings
 from faxgate.render.charsets import RETARUS_CHARSETS, decode_text
 from faxgate.render.text import text_to_pdf
-from tests.render.conftest import Render, black_pixels, doc, image_bytes, make_job, text_pdf
+from tests.render.conftest import (
+    HAS_SOFFICE,
+    Render,
+    black_pixels,
+    doc,
+    image_bytes,
+    make_job,
+    needs_soffice,
+    text_pdf,
+)
 
 MULTILINGUAL = "Grüße, déjà vu — Привет мир — Καλημέρα — 日本語のテキスト — 中文 — 한국어"
 LATIN = "Grüße aus München, déjà vu, naïve façade"
@@ -166,12 +174,6 @@ def test_pdf_and_text_documents_follow_each_other(render: Render, settings: Sett
 
 # --- office documents (LibreOffice) -----------------------------------------------------------
 
-HAS_SOFFICE = shutil.which("soffice") is not None
-needs_soffice = pytest.mark.skipif(
-    not HAS_SOFFICE,
-    reason="LibreOffice not installed (apt install libreoffice-writer-nogui "
-    "libreoffice-calc-nogui libreoffice-impress-nogui)",
-)
 FLAT_ODP = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"

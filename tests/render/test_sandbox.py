@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import secrets
-import shutil
 import socket
 import stat
 import subprocess
@@ -36,19 +35,14 @@ from faxgate.render.errors import RenderFailure
 from faxgate.render.pool import Renderer
 from tests.processes import all_gone, running
 from tests.render.conftest import (
-    HAS_GS,
     RECIPIENT,
     Render,
     black_pixels,
     doc,
     make_job,
+    needs_gs,
+    needs_soffice,
     text_pdf,
-)
-
-HAS_SOFFICE = shutil.which("soffice") is not None
-needs_gs = pytest.mark.skipif(not HAS_GS, reason="Ghostscript (gs) not installed")
-needs_soffice = pytest.mark.skipif(
-    not HAS_SOFFICE, reason="LibreOffice not installed (apt install libreoffice-writer-nogui)"
 )
 
 
