@@ -189,8 +189,11 @@ class Pipeline:
                 return
             await self._finish(claim, None, await self._render_fault(claim, exc))
             return
-        if isinstance(rendered, Withdrawn) or time.time() >= claim.valid_end:
-            await self._withdrawn(claim, rendered if isinstance(rendered, Withdrawn) else None)
+        if isinstance(rendered, Withdrawn):
+            await self._withdrawn(claim, rendered)
+            return
+        if time.time() >= claim.valid_end:  # the render ended just after the validity did
+            await self._withdrawn(claim, Withdrawn.EXPIRED)
             return
         call = FaxCall(
             job_id=claim.job_id,
@@ -271,7 +274,7 @@ class Pipeline:
             return final_without_call(claim, FaxStatus.RENDERING_ERROR, reason)
         return deferred_without_call(claim, reason, time.time() + self.settings.disk_retry_secs)
 
-    async def _withdrawn(self, claim: Claim, why: Withdrawn | None) -> None:
+    async def _withdrawn(self, claim: Claim, why: Withdrawn) -> None:
         """The job was deleted (nothing of it may remain) or expired (it ends as such)."""
         if why is Withdrawn.DELETED:
             log.info("job deleted during its render or call: stopped", job_id=claim.job_id)
