@@ -20,7 +20,7 @@ from faxgate.notify.mail import (
     build_report_mail,
     send_mail,
 )
-from faxgate.notify.options import ImageFormat, ImageMode, ReportMailOptions
+from faxgate.domain.report_options import ImageFormat, ImageMode, ReportMailOptions
 
 from .conftest import sample_report
 from .smtp_server import SMTP_PASSWORD, SMTP_USER, Mailbox, running_smtp

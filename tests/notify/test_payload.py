@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from faxgate.domain.statuses import FaxStatus
-from faxgate.notify.options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
 from faxgate.notify.payload import (
     XML_NAMESPACE,
     DocumentInfo,

@@ -20,7 +20,7 @@ _PUSH_IN_CHILD = """
     from faxgate.config import Settings
     from faxgate.net.client import guarded_async_client
     from faxgate.notify.oauth import TokenCache
-    from faxgate.notify.options import PushAuth
+    from faxgate.domain.report_options import PushAuth
     from faxgate.notify.push import PushTarget, deliver_push
 
     url, token_url = sys.argv[1], sys.argv[2]

@@ -23,7 +23,7 @@ from faxgate.domain.report import JobReport
 from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.images import Attachment, tiff_to_pdf
 from faxgate.notify.mail_template import DEFAULT_TEMPLATE
-from faxgate.notify.options import ImageFormat, ReportMailOptions
+from faxgate.domain.report_options import ImageFormat, ReportMailOptions
 from faxgate.notify.payload import rfc3339
 
 OCR_MISSING_NOTE = (

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faxgate.domain.report import JobReport, RecipientReport
-from faxgate.notify.options import PushAuth, ReportMailOptions
+from faxgate.domain.report_options import PushAuth, ReportMailOptions
 
 XML_NAMESPACE = "http://retarus.com/fax4ba/faxws/3/0"
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"

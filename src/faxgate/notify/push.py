@@ -16,7 +16,7 @@ from faxgate.domain.redact import without_password
 from faxgate.net.decoding import ContentEncodingError, read_prefix
 from faxgate.net.guard import OutboundRefused, check_scheme
 from faxgate.notify.oauth import TokenCache, TokenError, TokenRequest
-from faxgate.notify.options import PushAuth
+from faxgate.domain.report_options import PushAuth
 from faxgate.notify.signing import DELIVERY_HEADER, SIGNATURE_HEADER, signature_header
 
 _MAX_ERROR_BODY = 300  # bytes of a failed answer kept in the attempt log

@@ -23,7 +23,7 @@ from faxgate.notify.backoff import next_attempt
 from faxgate.notify.images import Attachment
 from faxgate.notify.mail import MailError, build_report_mail, send_mail
 from faxgate.notify.oauth import TokenCache
-from faxgate.notify.options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
 from faxgate.notify.payload import (
     JSON_CONTENT_TYPE,
     XML_CONTENT_TYPE,

@@ -1,4 +1,5 @@
-"""What a job (or its account) asked for: push authentication and report-mail options.
+"""What a job (or its account) asks of its status report: push authentication and report-mail
+options.
 
 Enum values are the Fax4A wire values (spec §5.4, §5.5); ``parse`` helpers accept them in any
 case and accept the Java SDK's ``OAUTH`` for ``OAUTH2``.
