@@ -9,9 +9,9 @@ import socket
 import pytest
 
 from faxgate.config import Settings
+from faxgate.domain.report_options import PushAuth
 from faxgate.net.client import guarded_async_client
 from faxgate.notify.oauth import TokenCache, TokenRequest
-from faxgate.domain.report_options import PushAuth
 from faxgate.notify.payload import (
     JSON_CONTENT_TYPE,
     XML_CONTENT_TYPE,

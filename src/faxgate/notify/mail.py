@@ -20,10 +20,10 @@ import jinja2
 from faxgate.config import Settings
 from faxgate.domain.mail_addresses import split_addresses
 from faxgate.domain.report import JobReport
+from faxgate.domain.report_options import ImageFormat, ReportMailOptions
 from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.images import Attachment, tiff_to_pdf
 from faxgate.notify.mail_template import DEFAULT_TEMPLATE
-from faxgate.domain.report_options import ImageFormat, ReportMailOptions
 from faxgate.notify.payload import rfc3339
 
 OCR_MISSING_NOTE = (

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import httpx
 
 from faxgate.domain.redact import without_password
+from faxgate.domain.report_options import PushAuth
 from faxgate.net.decoding import ContentEncodingError, read_prefix
 from faxgate.net.guard import OutboundRefused, check_scheme
 from faxgate.notify.oauth import TokenCache, TokenError, TokenRequest
-from faxgate.domain.report_options import PushAuth
 from faxgate.notify.signing import DELIVERY_HEADER, SIGNATURE_HEADER, signature_header
 
 _MAX_ERROR_BODY = 300  # bytes of a failed answer kept in the attempt log

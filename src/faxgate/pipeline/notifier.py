@@ -18,12 +18,12 @@ import structlog
 
 from faxgate.config import Settings
 from faxgate.domain.report import report_from_dict
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
 from faxgate.net.client import guarded_async_client
 from faxgate.notify.backoff import next_attempt
 from faxgate.notify.images import Attachment
 from faxgate.notify.mail import MailError, build_report_mail, send_mail
 from faxgate.notify.oauth import TokenCache
-from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
 from faxgate.notify.payload import (
     JSON_CONTENT_TYPE,
     XML_CONTENT_TYPE,
