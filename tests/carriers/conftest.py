@@ -1,14 +1,18 @@
-"""Fixtures for carrier tests: fax TIFFs drawn with Pillow, calls, spandsp carriers."""
+"""Fixtures for carrier tests: fax TIFFs drawn with Pillow, calls, the carriers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
 
-from faxgate.carriers.base import FaxCall
+from faxgate.carriers.base import Carrier, FaxCall
+from faxgate.carriers.registry import create_carrier
 from faxgate.carriers.spandsp import SpandspCarrier, spandsp_available
 from faxgate.config import Settings
 
@@ -22,6 +26,40 @@ def _skip_spandsp_tests_without_library(request: pytest.FixtureRequest) -> None:
         spandsp_available()
     ):
         pytest.skip(SKIP_REASON)
+
+
+@dataclass(frozen=True)
+class ContractCarrier:
+    """A carrier as the contract suite (test_contract.py) gets it from the registry."""
+
+    id: str
+    settings: dict[str, Any]  # Settings fields that select and configure it
+    available: Callable[[], bool] = lambda: True  # its system library is installed
+    missing: str = ""  # what to install when it is not
+
+
+# Every carrier runs the contract; a new carrier is one row.
+CONTRACT_CARRIERS = (
+    ContractCarrier("simulator", {"carrier": "simulator"}),
+    ContractCarrier("spandsp", {"carrier": "spandsp"}, spandsp_available, SKIP_REASON),
+    ContractCarrier(
+        "spandsp-t38",
+        {"carrier": "spandsp", "spandsp_transport": "t38"},
+        spandsp_available,
+        SKIP_REASON,
+    ),
+)
+
+
+@pytest.fixture(params=CONTRACT_CARRIERS, ids=[c.id for c in CONTRACT_CARRIERS])
+def contract_carrier(request: pytest.FixtureRequest) -> Carrier:
+    """Each carrier in turn; one whose library is missing is skipped, or fails under CI."""
+    wanted: ContractCarrier = request.param
+    if not wanted.available():
+        if os.environ.get("CI"):
+            pytest.fail(f"carrier {wanted.id} cannot run: {wanted.missing}")
+        pytest.skip(wanted.missing)
+    return create_carrier(Settings(**wanted.settings))
 
 
 FAX_WIDTH = 1728

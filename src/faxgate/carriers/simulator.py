@@ -2,12 +2,17 @@
 
 It needs no system library, so it is the carrier wherever libspandsp is missing. Its report
 figures are realistic: line time follows from the size of the fax at 14,400 bit/s plus the
-handshakes, the remote CSID comes from the plan.
+handshakes, the remote CSID comes from the plan, the received image holds the pages the
+remote confirmed, and failed calls take as long as the spandsp carrier's real sessions
+(tests/carriers/test_contract.py holds both carriers to the same outcomes).
 """
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
+
+from PIL import Image
 
 from faxgate.carriers.base import CallOutcome, FaxCall
 from faxgate.config import Settings
@@ -17,7 +22,12 @@ from faxgate.domain.statuses import FaxStatus
 BIT_RATE = 14400
 _CALL_SETUP_SECS = 12.0  # dialling, answer, phase B negotiation, phase E
 _PER_PAGE_SECS = 2.0  # post-page handshakes
-_NOISE_FAILS_AT_DBM0 = 45  # at -45 dBm0 and louder the real modems give up (docs/carriers.md)
+_NOISE_FAILS_AT_DBM0 = 47  # at -47 dBm0 and louder the real modems give up (docs/carriers.md)
+# T.30's T0: a caller that hears no fax answer (a person, a data modem) gives up after 60 s.
+_T0_SECS = 60.0
+# On a line too noisy to train, the V.21 receiver hears carrier and never a valid frame; the
+# sender gives up after 300 s without one (the spandsp carrier's watchdog, docs/carriers.md).
+_NO_FRAME_SECS = 300.0
 
 
 class SimulatorCarrier:
@@ -37,10 +47,10 @@ class SimulatorCarrier:
         if line is Line.NO_ANSWER:
             return CallOutcome(FaxStatus.RING_TO, "no answer after 60 seconds of ringing", 0, 60.0)
         if line is Line.VOICE:
-            return CallOutcome(FaxStatus.NOFAX, "a person answered, not a fax machine", 0, 8.0)
+            return CallOutcome(FaxStatus.NOFAX, "a person answered, not a fax machine", 0, _T0_SECS)
         if line is Line.MODEM:
             return CallOutcome(
-                FaxStatus.NOFAX_TO, "no fax signal before the timeout (a data modem?)", 0, 35.0
+                FaxStatus.NOFAX_TO, "no fax signal before the timeout (a data modem?)", 0, _T0_SECS
             )
         if line is Line.UNALLOCATED:
             return CallOutcome(FaxStatus.WRONG_NO, "the number is not allocated")
@@ -51,7 +61,7 @@ class SimulatorCarrier:
                 FaxStatus.BAD_LINES,
                 f"too many line errors (noise at -{param} dBm0)",
                 0,
-                _CALL_SETUP_SECS,
+                _CALL_SETUP_SECS + _NO_FRAME_SECS,
                 entry.remote_csid,
                 BIT_RATE,
             )
@@ -64,10 +74,8 @@ class SimulatorCarrier:
             reason = f"page {param} could not be delivered"
         seconds = self._line_seconds(call, pages_ok)
         received = None
-        if status is FaxStatus.OK and call.received_path is not None:
-            call.received_path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(call.document, call.received_path)
-            received = call.received_path
+        if pages_ok and call.received_path is not None:
+            received = _keep_received(call.document, call.pages, pages_ok, call.received_path)
         return CallOutcome(
             status=status,
             reason=reason,
@@ -86,3 +94,19 @@ class SimulatorCarrier:
         size = call.document.stat().st_size if call.document.exists() else 0
         image_bits = size * 8 * pages / max(call.pages, 1)
         return round(_CALL_SETUP_SECS + pages * _PER_PAGE_SECS + image_bits / BIT_RATE, 1)
+
+
+def _keep_received(document: Path, total: int, confirmed: int, target: Path) -> Path:
+    """The remote's image: the pages it confirmed (all of them when the fax went through)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if confirmed >= total:
+        shutil.copyfile(document, target)
+        return target
+    with Image.open(document) as image:
+        kept = []
+        for index in range(confirmed):  # fewer than the document's pages
+            image.seek(index)
+            kept.append(image.copy())
+        dpi = image.info.get("dpi", (204, 196))
+    kept[0].save(target, save_all=True, append_images=kept[1:], compression="group4", dpi=dpi)
+    return target
