@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from faxgate.config import Settings
+from faxgate.domain.report_options import ImageFormat, ImageMode, ReportMailOptions
 from faxgate.notify.images import Attachment, tiff_to_pdf
 from faxgate.notify.mail import (
     OCR_MISSING_NOTE,
@@ -20,7 +21,6 @@ from faxgate.notify.mail import (
     build_report_mail,
     send_mail,
 )
-from faxgate.domain.report_options import ImageFormat, ImageMode, ReportMailOptions
 
 from .conftest import sample_report
 from .smtp_server import SMTP_PASSWORD, SMTP_USER, Mailbox, running_smtp

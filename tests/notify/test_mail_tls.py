@@ -16,8 +16,8 @@ import pytest
 import trustme
 
 from faxgate.config import Settings
-from faxgate.notify.mail import MailError, build_report_mail, send_mail
 from faxgate.domain.report_options import ImageMode, ReportMailOptions
+from faxgate.notify.mail import MailError, build_report_mail, send_mail
 
 from .conftest import sample_report
 from .smtp_server import SMTP_PASSWORD, SMTP_USER, Mailbox, running_smtp

@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from faxgate.domain.statuses import FaxStatus
 from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
+from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.payload import (
     XML_NAMESPACE,
     DocumentInfo,
