@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import time
 from email.message import EmailMessage
-from pathlib import Path
 
 import anyio.to_thread
 import structlog
@@ -182,11 +181,11 @@ def _push_body(target: PushTarget, snapshot: JobSnapshot) -> tuple[bytes, str]:
 async def fax_image(settings: Settings, box: SecretBox, job_id: str) -> bytes | None:
     """The sent fax image of a job (its spooled TIFF), or None once it is gone."""
     spool = files.spool_file(settings.data_dir, job_id, 0)
-    return await anyio.to_thread.run_sync(_read_if_exists, spool, box)
 
+    def read() -> bytes | None:
+        try:
+            return read_plain(spool, box)
+        except FileNotFoundError:
+            return None
 
-def _read_if_exists(path: Path, box: SecretBox) -> bytes | None:
-    try:
-        return read_plain(path, box)
-    except FileNotFoundError:
-        return None
+    return await anyio.to_thread.run_sync(read)
