@@ -14,7 +14,7 @@ from faxgate.carriers.base import Carrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
 from faxgate.datadir import make_private
-from faxgate.pipeline.notifier import Notifier
+from faxgate.pipeline.notifier import OutboxDrainer
 from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.worker import Pipeline
@@ -34,7 +34,7 @@ class Runtime:
     renderer: Renderer | None = None
     pipeline: Pipeline | None = None
     purger: Purger | None = None
-    notifier: Notifier | None = None
+    notifier: OutboxDrainer | None = None
 
     async def start_workers(self) -> None:
         self.renderer = Renderer(self.settings)
@@ -42,7 +42,7 @@ class Runtime:
             self.settings, self.db, self.carrier, RenderStep(self.settings, self.db, self.renderer)
         )
         self.purger = Purger(self.settings, self.db)
-        self.notifier = Notifier(self.settings, self.db, self.pipeline.worker_id)
+        self.notifier = OutboxDrainer(self.settings, self.db, self.pipeline.worker_id)
         await self.pipeline.start()
         await self.purger.start()
         await self.notifier.start()

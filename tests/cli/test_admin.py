@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from faxgate.cli import main
+from faxgate.domain.job import JobOptions
+from faxgate.domain.notification import JobSnapshot, PushTarget
+from faxgate.domain.report import JobReport, Reference
 from faxgate.store.db import open_database
 from faxgate.store.outbox import enqueue
 from faxgate.store.tables import deliveries
@@ -112,7 +116,11 @@ def test_push_replay(tmp_path: Path) -> None:
     async def fail_one() -> None:
         db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'faxgate.db'}")
         async with db.writer.begin() as conn:
-            await enqueue(conn, "FJ0000000000DC1000000000", "alice", {}, [("push", {})], 0.0)
+            job_id = "FJ0000000000DC1000000000"
+            report = JobReport(job_id, (), 0, Reference(), datetime.now(UTC), None)
+            snapshot = JobSnapshot(report, JobOptions(), ())
+            target = PushTarget("https://push.example/")
+            await enqueue(conn, job_id, "alice", snapshot, [target], 0.0)
             await conn.execute(deliveries.update().values(state="failed", attempts=5))
         await db.dispose()
 

@@ -9,8 +9,10 @@ import socket
 import pytest
 
 from faxgate.config import Settings
+from faxgate.domain.notification import PushTarget
 from faxgate.domain.report_options import PushAuth
 from faxgate.net.client import guarded_async_client
+from faxgate.notify.base import DeliveryResult
 from faxgate.notify.oauth import TokenCache, TokenRequest
 from faxgate.notify.payload import (
     JSON_CONTENT_TYPE,
@@ -20,7 +22,7 @@ from faxgate.notify.payload import (
     report_json,
     report_xml,
 )
-from faxgate.notify.push import DeliveryResult, PushTarget, deliver_push
+from faxgate.notify.push import deliver_push
 from faxgate.notify.signing import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 
 from .conftest import parse_xml, sample_report

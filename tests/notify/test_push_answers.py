@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from faxgate.notify.push import PushTarget
+from faxgate.domain.notification import PushTarget
 from tests.bombs import CEILING, require_brotli, run_limited
 
 from .receiver import ReceiverState
@@ -21,7 +21,8 @@ _PUSH_IN_CHILD = """
     from faxgate.net.client import guarded_async_client
     from faxgate.notify.oauth import TokenCache
     from faxgate.domain.report_options import PushAuth
-    from faxgate.notify.push import PushTarget, deliver_push
+    from faxgate.domain.notification import PushTarget
+    from faxgate.notify.push import deliver_push
 
     url, token_url = sys.argv[1], sys.argv[2]
     if token_url:

@@ -19,9 +19,11 @@ import jinja2
 
 from faxgate.config import Settings
 from faxgate.domain.mail_addresses import split_addresses
+from faxgate.domain.notification import Channel
 from faxgate.domain.report import JobReport
 from faxgate.domain.report_options import ImageFormat, ReportMailOptions
 from faxgate.domain.statuses import FaxStatus
+from faxgate.notify.base import DeliveryResult
 from faxgate.notify.images import Attachment, tiff_to_pdf
 from faxgate.notify.mail_template import DEFAULT_TEMPLATE
 from faxgate.notify.payload import rfc3339
@@ -41,6 +43,23 @@ class MailError(Exception):
     def __init__(self, message: str, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class MailNotifier:
+    """The report mail as a `Notifier`: sends a built message over the configured SMTP
+    server (its addresses are in the message)."""
+
+    channel = Channel.MAIL
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def deliver(self, notice: EmailMessage) -> DeliveryResult:
+        try:
+            await send_mail(notice, self.settings)
+        except MailError as exc:
+            return DeliveryResult(False, exc.retryable, None, str(exc))
+        return DeliveryResult(True, False, 250, None)
 
 
 def job_succeeded(report: JobReport) -> bool:

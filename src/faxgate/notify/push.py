@@ -8,39 +8,44 @@ retryable; a refused address (FAXGATE_ALLOW_NETWORKS) or a bad URL not retryable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 
 import httpx
 
+from faxgate.domain.notification import Channel, PushTarget
 from faxgate.domain.redact import without_password
 from faxgate.domain.report_options import PushAuth
 from faxgate.net.decoding import ContentEncodingError, read_prefix
 from faxgate.net.guard import OutboundRefused, check_scheme
+from faxgate.notify.base import DeliveryResult, PushNotice
 from faxgate.notify.oauth import TokenCache, TokenError, TokenRequest
 from faxgate.notify.signing import DELIVERY_HEADER, SIGNATURE_HEADER, signature_header
 
 _MAX_ERROR_BODY = 300  # bytes of a failed answer kept in the attempt log
 
 
-@dataclass(frozen=True)
-class PushTarget:
-    url: str
-    auth_method: PushAuth = PushAuth.NONE
-    principal: str | None = None  # user, or OAuth2 client id
-    credentials: str | None = None  # password, or OAuth2 client secret
-    token_url: str | None = None  # OAuth2 only
-    scope: str | None = None  # OAuth2 only; some servers need one for client credentials
+class PushNotifier:
+    """The status push as a `Notifier`: one client (made by guarded_async_client) and one
+    OAuth2 token cache for every push of a process."""
 
-    def __repr__(self) -> str:  # keep credentials out of logs and tracebacks
-        return f"PushTarget(url={self.url!r}, auth_method={self.auth_method.value})"
+    channel = Channel.PUSH
 
+    def __init__(self, client: httpx.AsyncClient, tokens: TokenCache) -> None:
+        self.client = client
+        self.tokens = tokens
 
-@dataclass(frozen=True)
-class DeliveryResult:
-    delivered: bool
-    retryable: bool
-    status_code: int | None
-    error: str | None
+    async def deliver(self, notice: PushNotice) -> DeliveryResult:
+        target = notice.target
+        return await deliver_push(
+            self.client,
+            target,
+            notice.body,
+            notice.content_type,
+            notice.delivery_id,
+            list(target.secrets) or None,
+            self.tokens,
+            time.time(),
+        )
 
 
 async def deliver_push(
@@ -49,7 +54,7 @@ async def deliver_push(
     body: bytes,
     content_type: str,
     delivery_id: str,
-    signature_secret: str | None,
+    signature_secret: str | list[str] | None,
     tokens: TokenCache,
     now: float,
 ) -> DeliveryResult:

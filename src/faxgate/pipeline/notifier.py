@@ -1,4 +1,5 @@
-"""The notifier: drains the outbox, one delivery at a time per loop, with back-off.
+"""The outbox drainer: claims one delivery at a time per loop, hands it to the notifier of
+its channel, records the attempt and when to try again (back-off).
 
 Push: XML (Retarus's default) or JSON per account, signed when the account has a secret,
 the same delivery id on every retry. Mail: built from the report snapshot, the fax image
@@ -10,19 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from pathlib import Path
-from typing import Any
+from email.message import EmailMessage
 
 import anyio.to_thread
 import structlog
 
 from faxgate.config import Settings
-from faxgate.domain.report import report_from_dict
-from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
+from faxgate.domain.job import JobOptions, PushFormat
+from faxgate.domain.notification import JobSnapshot, MailTarget, PushTarget
 from faxgate.net.client import guarded_async_client
 from faxgate.notify.backoff import next_attempt
+from faxgate.notify.base import DeliveryResult, Notifier, PushNotice
 from faxgate.notify.images import Attachment
-from faxgate.notify.mail import MailError, build_report_mail, send_mail
+from faxgate.notify.mail import MailNotifier, build_report_mail
 from faxgate.notify.oauth import TokenCache
 from faxgate.notify.payload import (
     JSON_CONTENT_TYPE,
@@ -35,65 +36,48 @@ from faxgate.notify.payload import (
     report_json,
     report_xml,
 )
-from faxgate.notify.push import PushTarget, deliver_push
+from faxgate.notify.push import PushNotifier
 from faxgate.pipeline import files
 from faxgate.pipeline.sealed_files import read_plain
 from faxgate.sealing.box import SecretBox, SecretKeyError
-from faxgate.sealing.fields import PUSH_TARGET, map_secrets
 from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
-from faxgate.store.outbox import Delivery
+from faxgate.store.outbox import Delivery, UnreadableDelivery
 
 log = structlog.get_logger("faxgate.notify")
-Result = tuple[bool, bool, int | None, str | None]  # delivered, retryable, status, error
 
 
-def mail_options(mail: dict[str, Any]) -> ReportMailOptions:
-    return ReportMailOptions(
-        success_address=mail.get("successAddress"),
-        failure_address=mail.get("failureAddress"),
-        attached_fax_image_mode=ImageMode.parse(mail.get("attachedFaxImageMode")),
-        attached_fax_image_format=ImageFormat.parse(mail.get("attachedFaxImageFormat")),
-    )
-
-
-def push_context(snapshot: dict[str, Any]) -> PushContext:
+def push_context(options: JobOptions, documents: tuple[str, ...]) -> PushContext:
     """What the XML report echoes of the request (never push credentials)."""
-    options: dict[str, Any] = snapshot["options"]
-    rendering = options.get("renderingOptions") or {}
-    transport = options.get("transportOptions") or {}
-    report_options = options.get("statusReportOptions") or {}
-    push = report_options.get("httpStatusPush")
-    mail = report_options.get("reportMail")
-    overlay = rendering.get("overlay")
+    rendering, transport = options.rendering, options.transport
+    push, overlay = options.reporting.push, rendering.overlay
     return PushContext(
-        documents=tuple(DocumentInfo(name) for name in snapshot["documents"]),
-        report_mail=mail_options(mail) if mail else None,
-        http_status_push=(
-            PushEcho(push["targetUrl"], PushAuth.parse(push.get("authMethod"))) if push else None
-        ),
+        documents=tuple(DocumentInfo(name) for name in documents),
+        report_mail=options.reporting.mail,
+        http_status_push=PushEcho(push.url, push.auth) if push else None,
         options=JobOptionsEcho(
-            resolution=rendering.get("resolution"),
-            csid=transport.get("csid"),
-            header=rendering.get("header"),
-            is_blacklist_enabled=transport.get("isBlacklistEnabled"),
-            is_express=transport.get("isExpress"),
-            overlay=OverlayEcho(overlay["name"], overlay["mode"]) if overlay else None,
-            coverpage_template_name=rendering.get("coverpageTemplate"),
-            job_reference=(options.get("meta") or {}).get("customerReference"),
+            resolution=rendering.resolution.value if rendering.resolution else None,
+            csid=transport.csid,
+            header=rendering.header,
+            is_blacklist_enabled=transport.blocklist_enabled,
+            is_express=transport.express,
+            overlay=OverlayEcho(overlay.name, overlay.mode.value) if overlay else None,
+            coverpage_template_name=rendering.cover_template,
+            job_reference=options.customer_reference,
         ),
     )
 
 
-class Notifier:
+class OutboxDrainer:
     def __init__(self, settings: Settings, db: Database, worker_id: str) -> None:
         self.settings = settings
         self.db = db
         self.worker_id = worker_id
-        self.tokens = TokenCache()
         self.box = secret_box(settings)
         self._client = guarded_async_client(settings)
+        self.push: Notifier[PushNotice] = PushNotifier(self._client, TokenCache())
+        self.mail: Notifier[EmailMessage] = MailNotifier(settings)
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> bool:
@@ -102,90 +86,69 @@ class Notifier:
             delivery = await outbox.claim(conn, self.worker_id, now, self.settings.lease_secs)
         if delivery is None:
             return False
-        delivered, retryable, status, error = await self._deliver(delivery)
+        result = await self._deliver(delivery)
         ended = time.time()
         attempt_no = delivery.attempts + 1
         retry_at = (
             next_attempt(attempt_no, delivery.created_at, ended, self.settings)
-            if not delivered and retryable
+            if not result.delivered and result.retryable
             else None
         )
         async with self.db.writer.begin() as conn:
             await outbox.record(
-                conn, delivery, self.worker_id, ended, delivered, status, error, retry_at
+                conn,
+                delivery,
+                self.worker_id,
+                ended,
+                result.delivered,
+                result.status_code,
+                result.error,
+                retry_at,
             )
         log.info(
             "notification",
             job_id=delivery.job_id,
             channel=delivery.channel,
-            delivered=delivered,
-            status=status,
-            error=error,
+            delivered=result.delivered,
+            status=result.status_code,
+            error=result.error,
             attempt=attempt_no,
             next_in=None if retry_at is None else round(retry_at - ended, 1),
         )
         return True
 
-    async def _deliver(self, delivery: Delivery) -> Result:
+    async def _deliver(self, delivery: Delivery | UnreadableDelivery) -> DeliveryResult:
+        if isinstance(delivery, UnreadableDelivery):
+            return DeliveryResult(False, False, None, delivery.error)
         try:
-            if delivery.channel == "push":
-                return await self._push(delivery)
-            return await self._mail(delivery)
-        except Exception as exc:  # a bug or a corrupt row must not stop the outbox
+            if isinstance(delivery.target, PushTarget):
+                return await self._push(delivery, delivery.target)
+            return await self._mail(delivery, delivery.target)
+        except Exception as exc:  # a bug must not stop the outbox
             log.exception("notification fault", job_id=delivery.job_id)
-            return False, False, None, f"{type(exc).__name__}: {exc}"
+            return DeliveryResult(False, False, None, f"{type(exc).__name__}: {exc}")
 
-    async def _push(self, delivery: Delivery) -> Result:
+    async def _push(self, delivery: Delivery, target: PushTarget) -> DeliveryResult:
         try:
             # Unsealed only here, for the request; never stored or logged.
-            target = map_secrets(delivery.target, PUSH_TARGET, self.box.unseal)
+            target = target.with_secrets(self.box.unseal)
         except SecretKeyError as exc:
-            return False, False, None, str(exc)
-        report = report_from_dict(delivery.snapshot["report"])
-        if target.get("format") == "JSON":
-            body, content_type = report_json(report), JSON_CONTENT_TYPE
-        else:
-            body, content_type = (
-                report_xml(report, push_context(delivery.snapshot)),
-                XML_CONTENT_TYPE,
-            )
-        result = await deliver_push(
-            self._client,
-            PushTarget(
-                url=target["url"],
-                auth_method=PushAuth.parse(target.get("authMethod")),
-                principal=target.get("principal"),
-                credentials=target.get("credentials"),
-                token_url=target.get("tokenUrl"),
-                scope=target.get("scope"),
-            ),
-            body,
-            content_type,
-            delivery.delivery_id,
-            target.get("secret"),
-            self.tokens,
-            time.time(),
-        )
-        return result.delivered, result.retryable, result.status_code, result.error
+            return DeliveryResult(False, False, None, str(exc))
+        body, content_type = _push_body(target, delivery.snapshot)
+        return await self.push.deliver(PushNotice(target, body, content_type, delivery.delivery_id))
 
-    async def _mail(self, delivery: Delivery) -> Result:
-        report = report_from_dict(delivery.snapshot["report"])
-        spool = files.spool_file(self.settings.data_dir, delivery.job_id, 0)
-        image = await anyio.to_thread.run_sync(_read_if_exists, spool, self.box)
+    async def _mail(self, delivery: Delivery, target: MailTarget) -> DeliveryResult:
+        image = await fax_image(self.settings, self.box, delivery.job_id)
         message = build_report_mail(
-            report,
-            mail_options(delivery.target),
+            delivery.snapshot.report,
+            target.mail,
             Attachment(image) if image else None,
             self.settings,
             ocr_available=False,
         )
         if message is None:
-            return True, False, None, "no address for this outcome: nothing to send"
-        try:
-            await send_mail(message, self.settings)
-        except MailError as exc:
-            return False, exc.retryable, None, str(exc)
-        return True, False, 250, None
+            return DeliveryResult(True, False, None, "no address for this outcome: nothing to send")
+        return await self.mail.deliver(message)
 
     async def _run(self) -> None:
         while True:
@@ -208,8 +171,21 @@ class Notifier:
         await self._client.aclose()
 
 
-def _read_if_exists(path: Path, box: SecretBox) -> bytes | None:
-    try:
-        return read_plain(path, box)
-    except FileNotFoundError:
-        return None
+def _push_body(target: PushTarget, snapshot: JobSnapshot) -> tuple[bytes, str]:
+    if target.format is PushFormat.JSON:
+        return report_json(snapshot.report), JSON_CONTENT_TYPE
+    context = push_context(snapshot.options, snapshot.documents)
+    return report_xml(snapshot.report, context), XML_CONTENT_TYPE
+
+
+async def fax_image(settings: Settings, box: SecretBox, job_id: str) -> bytes | None:
+    """The sent fax image of a job (its spooled TIFF), or None once it is gone."""
+    spool = files.spool_file(settings.data_dir, job_id, 0)
+
+    def read() -> bytes | None:
+        try:
+            return read_plain(spool, box)
+        except FileNotFoundError:
+            return None
+
+    return await anyio.to_thread.run_sync(read)

@@ -3,62 +3,82 @@ every attempt, replay what failed. One statement per verb, as in queue.py."""
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.notification import JobSnapshot, PushTarget, Target
 from faxgate.domain.redact import without_password
+from faxgate.store.outbox_json import (
+    snapshot_from_json,
+    snapshot_to_json,
+    target_from_json,
+    target_to_json,
+)
 from faxgate.store.tables import deliveries, delivery_attempts
 
 
 @dataclass(frozen=True)
-class Delivery:
+class OutboxRow:
+    """What recording an attempt needs of a claimed row."""
+
     id: int
     job_id: str
     channel: str  # push | mail
-    target: dict[str, Any]
-    snapshot: dict[str, Any]
     delivery_id: str
     attempts: int
     created_at: float
+
+
+@dataclass(frozen=True)
+class Delivery(OutboxRow):
+    target: Target
+    snapshot: JobSnapshot
+
+
+@dataclass(frozen=True)
+class UnreadableDelivery(OutboxRow):
+    """A row no version of this code could have written: failed for good, not retried."""
+
+    error: str
 
 
 async def enqueue(
     conn: AsyncConnection,
     job_id: str,
     login: str,
-    snapshot: dict[str, Any],
-    targets: list[tuple[str, dict[str, Any]]],
+    snapshot: JobSnapshot,
+    targets: Sequence[Target],
     now: float,
 ) -> None:
     if not targets:
         return
-    text = json.dumps(snapshot)
+    text = snapshot_to_json(snapshot)
     await conn.execute(
         insert(deliveries),
         [
             {
                 "job_id": job_id,
                 "login": login,
-                "channel": channel,
-                "target": json.dumps(target),
+                "channel": target.channel.value,
+                "target": target_to_json(target),
                 "snapshot": text,
                 "delivery_id": str(uuid.uuid4()),
                 "created_at": now,
                 "next_attempt_at": now,
             }
-            for channel, target in targets
+            for target in targets
         ],
     )
 
 
 async def claim(
     conn: AsyncConnection, worker: str, now: float, lease_secs: float
-) -> Delivery | None:
+) -> Delivery | UnreadableDelivery | None:
     due = (
         select(deliveries.c.id)
         .where(
@@ -82,21 +102,27 @@ async def claim(
             .returning(deliveries)
         )
     ).one()
-    return Delivery(
-        id=row.id,
-        job_id=row.job_id,
-        channel=row.channel,
-        target=json.loads(row.target),
-        snapshot=json.loads(row.snapshot),
-        delivery_id=row.delivery_id,
-        attempts=row.attempts,
-        created_at=row.created_at,
-    )
+    return _delivery(row)
+
+
+def _delivery(row: Row[Any]) -> Delivery | UnreadableDelivery:
+    head = (row.id, row.job_id, row.channel, row.delivery_id, row.attempts, row.created_at)
+    try:
+        target = target_from_json(row.channel, row.target)
+        snapshot = snapshot_from_json(row.snapshot)
+    except _UNREADABLE as exc:
+        error = f"unreadable outbox row: {type(exc).__name__}: {exc}"
+        return UnreadableDelivery(*head, error=error)
+    return Delivery(*head, target=target, snapshot=snapshot)
+
+
+# what parsing a stored document that no version of this code wrote can raise
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
 
 
 async def record(
     conn: AsyncConnection,
-    delivery: Delivery,
+    delivery: OutboxRow,
     worker: str,
     now: float,
     delivered: bool,
@@ -150,21 +176,28 @@ async def for_job(conn: AsyncConnection, job_id: str) -> list[dict[str, Any]]:
                     "delivered": a.delivered,
                 }
             )
-    result = []
-    for row in rows:
-        target = json.loads(row.target)
-        result.append(
-            {
-                "channel": row.channel,
-                "deliveryId": row.delivery_id,
-                "target": without_password(target.get("url") or "")
-                or target.get("successAddress")
-                or "",
-                "state": row.state,
-                "attempts": attempts[row.id],
-            }
-        )
-    return result
+    return [
+        {
+            "channel": row.channel,
+            "deliveryId": row.delivery_id,
+            "target": _shown(row.channel, row.target),
+            "state": row.state,
+            "attempts": attempts[row.id],
+        }
+        for row in rows
+    ]
+
+
+def _shown(channel: str, text: str) -> str:
+    """The target as the job detail names it: the push URL without a password, or the
+    success address of a mail (empty when it has none, or the row cannot be read)."""
+    try:
+        target = target_from_json(channel, text)
+    except _UNREADABLE:
+        return ""
+    if isinstance(target, PushTarget):
+        return without_password(target.url)
+    return target.mail.success_address or ""
 
 
 async def replay(conn: AsyncConnection, job_id: str, now: float) -> int:

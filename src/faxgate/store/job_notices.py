@@ -1,0 +1,41 @@
+"""What queueing a finished job's notifications reads: the job's owner and options, its
+account's settings, and its document names, as typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faxgate.domain.job import AccountSettings, JobOptions
+from faxgate.store.job_json import account_from_json, options_from_json
+from faxgate.store.tables import accounts, documents, jobs
+
+
+@dataclass(frozen=True)
+class NotifiedJob:
+    login: str
+    cust_nr: str
+    options: JobOptions
+
+
+async def notified_job(conn: AsyncConnection, job_id: str) -> NotifiedJob:
+    row = (
+        await conn.execute(
+            select(jobs.c.login, jobs.c.cust_nr, jobs.c.options).where(jobs.c.job_id == job_id)
+        )
+    ).one()
+    return NotifiedJob(row.login, row.cust_nr, options_from_json(row.options))
+
+
+async def account_settings(conn: AsyncConnection, cust_nr: str) -> AccountSettings:
+    text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
+    return account_from_json(text)
+
+
+async def document_names(conn: AsyncConnection, job_id: str) -> tuple[str, ...]:
+    rows = await conn.execute(
+        select(documents.c.name).where(documents.c.job_id == job_id).order_by(documents.c.idx)
+    )
+    return tuple(name for (name,) in rows)

@@ -1,0 +1,143 @@
+"""The stored JSON forms of an outbox row: its target, and the job snapshot it is built from.
+
+Targets carry a version (`"v": 2`). Rows queued before it hold the camelCase form the
+notifier used to write (no `v`); they still load, so a pending delivery survives an upgrade.
+Secrets keep their keys in both forms (`credentials`, `secret`), where sealing/fields.py's
+PUSH_TARGET paths find them; they stay sealed as stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from faxgate.domain.job import JobOptions, PushFormat
+from faxgate.domain.notification import Channel, JobSnapshot, MailTarget, PushTarget, Target
+from faxgate.domain.report import report_from_dict, report_to_dict
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
+from faxgate.store.job_json import StoredFormError, camel_mail, options_from_json, options_to_json
+
+VERSION = 2
+
+
+def target_to_json(target: Target) -> str:
+    document: dict[str, Any]
+    if isinstance(target, PushTarget):
+        document = {
+            "url": target.url,
+            "auth": target.auth_method.value,
+            "principal": target.principal,
+            "credentials": target.credentials,
+            "token_url": target.token_url,
+            "scope": target.scope,
+            "format": target.format.value,
+            "secret": list(target.secrets) or None,
+        }
+    else:
+        mail = target.mail
+        document = {
+            "success": mail.success_address,
+            "failure": mail.failure_address,
+            "image_mode": mail.attached_fax_image_mode.value,
+            "image_format": mail.attached_fax_image_format.value,
+        }
+    cleaned = {key: value for key, value in document.items() if value is not None}
+    return json.dumps({"v": VERSION, **cleaned}, separators=(",", ":"), sort_keys=True)
+
+
+def target_from_json(channel: str, text: str) -> Target:
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise StoredFormError(f"{channel} target: not a JSON object")
+    version = document.get("v")
+    if version is not None and version != VERSION:
+        raise StoredFormError(f"{channel} target: version {version!r} is newer than this code")
+    if channel == Channel.PUSH:
+        return _push(document) if version else _camel_push(document)
+    if channel == Channel.MAIL:
+        return _mail(document) if version else MailTarget(camel_mail(document) or _NO_MAIL)
+    raise StoredFormError(f"channel {channel!r}: expected push or mail")
+
+
+_NO_MAIL = ReportMailOptions()  # nothing to send, as an old row without addresses meant
+
+
+def _push(document: dict[str, Any]) -> PushTarget:
+    return PushTarget(
+        url=document["url"],
+        auth_method=PushAuth(document.get("auth", "NONE")),
+        principal=document.get("principal"),
+        credentials=document.get("credentials"),
+        token_url=document.get("token_url"),
+        scope=document.get("scope"),
+        format=PushFormat(document.get("format", "XML")),
+        secrets=_secrets(document.get("secret")),
+    )
+
+
+def _mail(document: dict[str, Any]) -> MailTarget:
+    return MailTarget(
+        ReportMailOptions(
+            success_address=document.get("success"),
+            failure_address=document.get("failure"),
+            attached_fax_image_mode=ImageMode.parse(document.get("image_mode")),
+            attached_fax_image_format=ImageFormat.parse(document.get("image_format")),
+        )
+    )
+
+
+def _camel_push(document: dict[str, Any]) -> PushTarget:
+    return PushTarget(
+        url=document["url"],
+        auth_method=PushAuth.parse(document.get("authMethod")),
+        principal=document.get("principal"),
+        credentials=document.get("credentials"),
+        token_url=document.get("tokenUrl"),
+        scope=document.get("scope"),
+        # anything but JSON was sent as XML
+        format=PushFormat.JSON if document.get("format") == "JSON" else PushFormat.XML,
+        secrets=_secrets(document.get("secret")),
+    )
+
+
+def _secrets(value: object) -> tuple[str, ...]:
+    """One secret, or a list of them during a rotation."""
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return tuple(v for v in values if isinstance(v, str) and v)
+
+
+# ---------------------------------------------------------------- the job snapshot
+
+
+def snapshot_to_json(snapshot: JobSnapshot) -> str:
+    return json.dumps(
+        {
+            "report": report_to_dict(snapshot.report),
+            "options": json.loads(options_to_json(_echoed(snapshot.options))),
+            "documents": list(snapshot.documents),
+        }
+    )
+
+
+def snapshot_from_json(text: str) -> JobSnapshot:
+    """Also the snapshots queued before the typed options: their `options` are the request
+    as it was stored (camelCase), which options_from_json reads."""
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise StoredFormError("snapshot: not a JSON object")
+    return JobSnapshot(
+        report=report_from_dict(document["report"]),
+        options=options_from_json(json.dumps(document["options"])),
+        documents=tuple(str(name) for name in document["documents"]),
+    )
+
+
+def _echoed(options: JobOptions) -> JobOptions:
+    """The options without the push credentials: the snapshot only feeds the XML echo,
+    which never shows them, so it need not hold a secret."""
+    push = options.reporting.push
+    if push is None or push.credentials is None:
+        return options
+    reporting = replace(options.reporting, push=replace(push, credentials=None))
+    return replace(options, reporting=reporting)
