@@ -146,6 +146,15 @@ def stacked_gzip_bomb() -> bytes:
     return compressor.compress(inner) + compressor.flush()
 
 
+def built_bomb(path: str) -> None:
+    """Build a served bomb before the client's timeout starts: compressing one takes seconds
+    on a loaded machine, longer than a push or fetch waits for an answer."""
+    if "br" in path:
+        brotli_bomb()
+    else:
+        stacked_gzip_bomb()
+
+
 def require_brotli() -> None:
     """Skip without the brotli package (it comes with WeasyPrint's fonttools); in CI, fail."""
     if not os.environ.get("CI"):

@@ -10,7 +10,7 @@ import pytest
 
 from faxgate.config import Settings
 from faxgate.net.fetch import FetchError, FetchFailure, fetch_url
-from tests.bombs import CEILING, require_brotli, run_limited
+from tests.bombs import CEILING, built_bomb, require_brotli, run_limited
 
 from .conftest import LONG_DOC, Server
 
@@ -63,6 +63,7 @@ def test_damaged_data_is_a_clear_error(server: Server) -> None:
 def test_bomb_stops_at_the_size_limit_within_a_memory_ceiling(server: Server, path: str) -> None:
     if "br" in path:
         require_brotli()
+    built_bomb(path)
     run = run_limited(_FETCH_IN_CHILD, server.url(path))
     assert run.returncode == 0, run.describe()
     assert "failed too_large" in run.stdout, run.describe()

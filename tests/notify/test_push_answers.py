@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from faxgate.domain.notification import PushTarget
-from tests.bombs import CEILING, require_brotli, run_limited
+from tests.bombs import CEILING, built_bomb, require_brotli, run_limited
 
 from .receiver import ReceiverState
 from .test_push import _push
@@ -53,6 +53,7 @@ def test_error_answer_bomb_stays_within_a_memory_ceiling(
 ) -> None:
     if "br" in path:
         require_brotli()
+    built_bomb(path)
     run = run_limited(_PUSH_IN_CHILD, receiver.url(path), "")
     assert run.returncode == 0, run.describe()
     assert run.stdout.startswith("failed True HTTP 500"), run.describe()
