@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
+from faxgate.domain.attempt import NextStep
 from faxgate.domain.retry import FailureCounts
 from faxgate.domain.statuses import FaxStatus
 from faxgate.store import queue
@@ -108,7 +109,7 @@ async def test_a_crashed_workers_lease_is_reclaimed_and_its_late_result_refused(
         await service.runtime.start_workers()
         report = await wait_final(service.client, job_id)
         assert report["recipientStatus"][0]["status"] == "OK"
-        late = queue.NextStep(
+        late = NextStep(
             True, FaxStatus.BUSY, "late", 0, 0.0, FailureCounts(), 0, None, 0, None, None
         )
         async with service.db.writer.begin() as conn:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from faxgate.service.auth import Identity
 from faxgate.service.authenticator import Authenticator
-from faxgate.service.errors import AuthenticationFailed, AuthorizationMissing
+from faxgate.service.errors import AuthorizationMissing
 from faxgate.store.db import Database
 
 
@@ -41,15 +41,15 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 async def authenticate(
     request: Request, db: Database, logins: Authenticator, cust_nr: str
 ) -> Identity:
-    identity = await authenticate_login(request, db, logins)
-    if identity.cust_nr != cust_nr:
-        raise AuthenticationFailed(
-            f"login {identity.login!r} does not belong to customer {cust_nr!r}"
-        )
-    return identity
+    """A login of the customer in the URL (a foreign custNr is a 401, like a wrong password)."""
+    login, password = parse_basic(request.headers.get("authorization"))
+    return await logins.authenticate(db, login, password, _client_host(request), cust_nr)
 
 
 async def authenticate_login(request: Request, db: Database, logins: Authenticator) -> Identity:
     login, password = parse_basic(request.headers.get("authorization"))
-    host = request.client.host if request.client else ""
-    return await logins.authenticate(db, login, password, host)
+    return await logins.authenticate(db, login, password, _client_host(request))
+
+
+def _client_host(request: Request) -> str:
+    return request.client.host if request.client else ""

@@ -11,7 +11,6 @@ from typing import Any
 import anyio.to_thread
 import structlog
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -32,6 +31,7 @@ from faxgate.service.errors import (
     UnsupportedMediaType,
     WrongDataCenter,
 )
+from faxgate.store.db import UNREACHABLE, DatabaseError
 
 log = structlog.get_logger("faxgate.api")
 
@@ -115,9 +115,7 @@ async def handle(request: Request, exc: Exception) -> Response:
         await anyio.to_thread.run_sync(request.app.state.ctx.disk.note_failure, exc)
         log.error("disk full", path=request.url.path, error=disk.describe(exc))
         return _unavailable("the disk of the service is full; try again later")
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError) or disk.is_transient(
-        exc
-    ):
+    if isinstance(exc, (*UNREACHABLE, ConnectionError)) or disk.is_transient(exc):
         # The database is unreachable or refused the work (or a file could not be written
         # for a fault of the machine). The job was not committed (but for a connection lost
         # during COMMIT itself): the client may send again.
@@ -128,7 +126,7 @@ async def handle(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
-    DBAPIError: handle,
+    DatabaseError: handle,
     OSError: handle,
     StorageFull: handle,
     ValidationError: handle,

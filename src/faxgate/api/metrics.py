@@ -10,14 +10,13 @@ can reach it without a handle on the app. Apps sharing a process (tests) share t
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from faxgate.store import metrics as figures
+from faxgate.service.metrics import DatabaseFigures, database_figures
 from faxgate.store.db import Database
 
 REGISTRY = CollectorRegistry()
@@ -49,9 +48,8 @@ class _Scrape:
         yield from self.database
 
 
-def _database_families(
-    queue: figures.QueueFigures, outbox: dict[str, figures.OutboxFigures]
-) -> list[Metric]:
+def _database_families(figures: DatabaseFigures) -> list[Metric]:
+    queue = figures.queue
     pending = GaugeMetricFamily(
         "faxgate_recipients_pending",
         "Pending recipients: due (may be dialled now, unleased), scheduled (waiting for a "
@@ -71,7 +69,7 @@ def _database_families(
         "Age of the oldest undelivered notification of each kind (0 when none).",
         labels=["kind"],
     )
-    for kind, figure in outbox.items():
+    for kind, figure in figures.outbox.items():
         notifications.add_metric([kind], figure.pending)
         oldest_notification.add_metric([kind], figure.oldest_pending_secs)
     return [
@@ -87,8 +85,4 @@ def _database_families(
 
 
 async def render(db: Database) -> bytes:
-    now = time.time()  # one clock reading, so the figures of one scrape agree
-    async with db.reader.connect() as conn:
-        queue = await figures.queue_figures(conn, now)
-        outbox = await figures.outbox_figures(conn, now)
-    return generate_latest(_Scrape(_database_families(queue, outbox)))
+    return generate_latest(_Scrape(_database_families(await database_figures(db))))

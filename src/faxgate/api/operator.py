@@ -3,10 +3,9 @@ detail."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,26 +16,24 @@ from faxgate.api.inspect import inspect_routes
 from faxgate.api.metrics import render
 from faxgate.api.wire_out import report_json
 from faxgate.domain.number_plan import PLAN
-from faxgate.service import reports
-from faxgate.store import outbox
-from faxgate.store.tables import attempts
+from faxgate.service import jobs, reports
+from faxgate.service.health import check as check_health
+from faxgate.store.attempts import CallRow
 
 
 async def health(request: Request) -> JSONResponse:
     ctx = context(request)
-    try:
-        async with ctx.db.reader.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any database fault means: take this instance out of rotation
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
-    disk = await ctx.disk.state(fresh=True)  # one statvfs: cheap enough for every probe
-    if disk.trouble:  # a full disk refuses new jobs: out of rotation until space returns
+    found = await check_health(ctx.db, ctx.disk)
+    if found.database_fault is not None:
+        return JSONResponse({"status": "unavailable", "error": found.database_fault}, 503)
+    if found.disk is not None and found.disk.trouble:
+        # a full disk refuses new jobs: out of rotation until space returns
         return JSONResponse(
             {
                 "status": "unavailable",
                 "error": "disk",
-                "reason": disk.trouble,
-                "freeBytes": disk.free_bytes,
+                "reason": found.disk.trouble,
+                "freeBytes": found.disk.free_bytes,
             },
             503,
         )
@@ -45,7 +42,7 @@ async def health(request: Request) -> JSONResponse:
             "status": "ok",
             "dc": ctx.settings.dc,
             "carrier": ctx.carrier_name,
-            "database": ctx.db.reader.dialect.name,
+            "database": found.database,
         }
     )
 
@@ -71,43 +68,36 @@ async def number_plan(request: Request) -> JSONResponse:
     )
 
 
+def _call_json(call: CallRow) -> dict[str, Any]:
+    return {
+        "recipient": call.recipient,
+        "attempt": call.attempt,
+        "number": call.number,
+        "carrier": call.carrier,
+        "startedAt": call.started_at,
+        "endedAt": call.ended_at,
+        "status": call.status,
+        "reason": call.reason,
+        "pagesSent": call.pages_sent,
+        "lineSeconds": call.line_seconds,
+        "remoteCsid": call.remote_csid,
+        "details": call.details,
+    }
+
+
 async def job_detail(request: Request) -> JSONResponse:
     """The report plus every call made for it (beyond Retarus: the attempt history)."""
     ctx = context(request)
     who = await authenticate_login(request, ctx.db, ctx.logins)
-    job_id = request.path_params["jobId"]
-    report = await reports.get_report(ctx.db, reports.Scope(who.login), job_id)
-    async with ctx.db.reader.connect() as conn:
-        rows = await conn.execute(
-            select(attempts)
-            .where(attempts.c.job_id == job_id)
-            .order_by(attempts.c.recipient_idx, attempts.c.attempt_no)
-        )
-        calls = [
-            {
-                "recipient": r.recipient_idx,
-                "attempt": r.attempt_no,
-                "number": r.number,
-                "carrier": r.carrier,
-                "startedAt": r.started_at,
-                "endedAt": r.ended_at,
-                "status": r.status,
-                "reason": r.reason,
-                "pagesSent": r.pages_sent,
-                "lineSeconds": r.line_seconds,
-                "remoteCsid": r.remote_csid,
-                "details": json.loads(r.details),
-            }
-            for r in rows
-        ]
-        notifications = await outbox.for_job(conn, job_id)
+    detail = await jobs.job_detail(ctx.db, reports.Scope(who.login), request.path_params["jobId"])
+    report = detail.report
     return JSONResponse(
         {
             **report_json(report),
             "createdAt": report.created_at.isoformat(),
             "completedAt": report.completed_at.isoformat() if report.completed_at else None,
-            "attempts": calls,
-            "notifications": notifications,
+            "attempts": [_call_json(call) for call in detail.calls],
+            "notifications": list(detail.notifications),
         }
     )
 

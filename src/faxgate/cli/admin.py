@@ -1,23 +1,20 @@
 """`faxgate templates` and `faxgate accounts block|unblock`: operator commands on accounts.
 
-account_admin brings in the renderer and SQLAlchemy, so the commands import it when they run
-(see faxgate.cli.common).
+account_admin brings in SQLAlchemy (and, for `templates add`, the renderer), so the commands
+import it when they run (see faxgate.cli.common).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from faxgate.cli.common import secret_box_for, settings_from, store_options, with_database
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.service.errors import InvalidRequest, NotFound
-
-if TYPE_CHECKING:
-    from faxgate.store.db import Database
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -67,15 +64,11 @@ def templates_add(
 @store_options
 def templates_list(cust_nr: str | None, data_dir: Path | None, db_url: str | None) -> None:
     """Every template: account, kind, name, size, default."""
-    from faxgate.store import templates as store_templates  # noqa: PLC0415 - heavy, see top
+    from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
 
     settings = settings_from(data_dir, db_url)
-
-    async def read(db: Database) -> list[store_templates.TemplateInfo]:
-        async with db.reader.connect() as conn:
-            return await store_templates.list_templates(conn, cust_nr)
-
-    for info in with_database(settings, read):
+    listed = with_database(settings, lambda db: account_admin.list_templates(db, cust_nr))
+    for info in listed:
         flag = "default" if info.is_default else ""
         click.echo(f"{info.cust_nr}\t{info.kind}\t{info.name}\t{info.size}\t{flag}")
 

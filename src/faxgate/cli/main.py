@@ -161,7 +161,7 @@ def serve(
         )
         click.echo(
             f"faxgate on http://{host}:{port} ({where}, carrier {runtime.carrier.name}, "
-            f"database {runtime.db.reader.dialect.name})",
+            f"database {runtime.db.dialect})",
             err=True,
         )
         if demo:

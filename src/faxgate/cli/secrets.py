@@ -62,12 +62,12 @@ def reseal(data_dir: Path | None, db_url: str | None) -> None:
     """Encrypt every stored secret with the first key: after a rotation, and once after an
     upgrade to seal what was stored in plain text. Safe while the service runs."""
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see above
-    from faxgate.store.sealed_rows import reseal_all  # noqa: PLC0415 - SQLAlchemy
+    from faxgate.service.secrets import reseal as reseal_secrets  # noqa: PLC0415 - SQLAlchemy
 
     settings = settings_from(data_dir, db_url)
     try:
         box = secret_box_for(settings)
-        counts = with_database(settings, lambda db: reseal_all(db, box))
+        counts = with_database(settings, lambda db: reseal_secrets(db, box))
     except SecretKeyError as exc:
         raise click.ClickException(str(exc)) from None
     for column, count in counts.items():

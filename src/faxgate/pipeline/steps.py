@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from faxgate.carriers.base import CallOutcome, FaxCall
+from faxgate.domain.attempt import CallRecord, Claim, NextStep
 from faxgate.domain.retry import Finish, RetryPolicy, decide
 from faxgate.domain.statuses import FaxStatus
-from faxgate.store.queue import CallRecord, Claim, NextStep
 
 
 def final_without_call(claim: Claim, status: FaxStatus, reason: str, pages: int = 0) -> NextStep:

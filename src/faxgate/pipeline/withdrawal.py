@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 import structlog
 
+from faxgate.domain.attempt import Claim
 from faxgate.store import queue
 from faxgate.store.db import Database
-from faxgate.store.queue import Claim
 
 log = structlog.get_logger("faxgate.pipeline")
 T = TypeVar("T")

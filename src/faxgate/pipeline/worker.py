@@ -25,6 +25,7 @@ import structlog
 from faxgate.carriers.base import CallOutcome, Carrier, FaxCall
 from faxgate.config import Settings
 from faxgate.domain import disk as disk_rules
+from faxgate.domain.attempt import CallRecord, Claim, NextStep
 from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
@@ -43,7 +44,6 @@ from faxgate.render import RenderFailure
 from faxgate.store import queue
 from faxgate.store.db import Database
 from faxgate.store.disk import DiskGuard, with_room
-from faxgate.store.queue import CallRecord, Claim, NextStep
 from faxgate.store.work import load_job_work
 
 log = structlog.get_logger("faxgate.pipeline")

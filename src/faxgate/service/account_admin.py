@@ -1,4 +1,8 @@
-"""Operator use cases on an account: templates and the account's own block list."""
+"""Operator use cases on an account: templates and the account's own block list.
+
+The renderer, which checks a new template, takes seconds to import: only add_template loads it,
+so the other commands start without it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from typing import Any
 
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
 from faxgate.domain.blocklist import parse_entries
-from faxgate.render import check_overlay, check_template
 from faxgate.sealing.box import SecretBox
 from faxgate.sealing.fields import ACCOUNT_SETTINGS, map_secrets
 from faxgate.service.errors import InvalidRequest, NotFound
 from faxgate.store import accounts, outbox, templates
 from faxgate.store.db import Database
+from faxgate.store.templates import TemplateInfo
 
 
 async def _require_account(db: Database, cust_nr: str) -> None:
@@ -26,6 +30,8 @@ async def add_template(
 ) -> None:
     """Store a template after checking it renders: a cover must be valid Jinja2 HTML,
     an overlay a PDF or an image."""
+    from faxgate.render import check_overlay, check_template  # noqa: PLC0415 - see top
+
     if kind not in TEMPLATE_KINDS:
         raise InvalidRequest("kind", f"must be one of {', '.join(TEMPLATE_KINDS)}")
     if not name.strip():
@@ -40,6 +46,12 @@ async def add_template(
     await _require_account(db, cust_nr)
     async with db.writer.begin() as conn:
         await templates.put_template(conn, cust_nr, kind, name, content, is_default, time.time())
+
+
+async def list_templates(db: Database, cust_nr: str | None) -> list[TemplateInfo]:
+    """Every template (of one account, given its number), by account, kind and name."""
+    async with db.reader.connect() as conn:
+        return await templates.list_templates(conn, cust_nr)
 
 
 async def set_block_list(

@@ -17,6 +17,12 @@ DEMO_LOGIN = "demo"
 
 
 @dataclass(frozen=True)
+class Login:
+    cust_nr: str
+    login: str
+
+
+@dataclass(frozen=True)
 class DemoAccount:
     cust_nr: str
     login: str
@@ -33,9 +39,10 @@ async def add_login(db: Database, cust_nr: str, login: str, password: str) -> No
     forget_login(login)  # other processes notice within FAXGATE_LOGIN_RECHECK_SECS
 
 
-async def list_logins(db: Database) -> list[store.LoginRow]:
+async def list_logins(db: Database) -> list[Login]:
     async with db.reader.connect() as conn:
-        return await store.list_logins(conn)
+        rows = await store.list_logins(conn)
+    return [Login(row.cust_nr, row.login) for row in rows]
 
 
 async def create_demo_if_empty(db: Database) -> DemoAccount | None:

@@ -57,7 +57,18 @@ class Authenticator:
         """Make the dummy hash now, so that the first unknown login costs no extra hash."""
         await anyio.to_thread.run_sync(dummy_hash)
 
-    async def authenticate(self, db: Database, login: str, password: str, host: str) -> Identity:
+    async def authenticate(
+        self, db: Database, login: str, password: str, host: str, cust_nr: str | None = None
+    ) -> Identity:
+        """The login's identity; with `cust_nr`, only when the login belongs to that customer."""
+        identity = await self._identify(db, login, password, host)
+        if cust_nr is not None and identity.cust_nr != cust_nr:
+            raise AuthenticationFailed(
+                f"login {identity.login!r} does not belong to customer {cust_nr!r}"
+            )
+        return identity
+
+    async def _identify(self, db: Database, login: str, password: str, host: str) -> Identity:
         wait = self.throttle.wait(login, host, time.monotonic())
         if wait > 0:
             raise TooManyFailures(math.ceil(wait))

@@ -18,11 +18,9 @@ import asyncio
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy.engine import Connection
-
 from faxgate.config import Settings
 from faxgate.service.errors import DuplicateJob, InvalidRequest
-from faxgate.store.db import Database
+from faxgate.store.db import Database, SyncConnection
 from faxgate.store.jobs import (
     NewJob,
     find_duplicate,
@@ -90,7 +88,7 @@ class JobWriter:
         with self.db.blocking_writer.begin() as conn:
             return self._write_batch(conn, batch)
 
-    def _write_batch(self, conn: Connection, batch: list[NewJob]) -> list[Outcome]:
+    def _write_batch(self, conn: SyncConnection, batch: list[NewJob]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         earlier: dict[tuple[str, str], str] = {}  # customerDefinedIds taken inside this batch
         for job in batch:
@@ -109,7 +107,7 @@ class JobWriter:
             insert_jobs(conn, accepted)
         return outcomes
 
-    def _duplicate_of(self, conn: Connection, job: NewJob) -> str | None:
+    def _duplicate_of(self, conn: SyncConnection, job: NewJob) -> str | None:
         cdid = job.reference.customer_defined_id
         # Writers in other processes checking the same customerDefinedId take turns.
         digest = hashlib.sha256(f"{job.login}\0{cdid}".encode()).digest()
@@ -119,7 +117,7 @@ class JobWriter:
         )
 
     @staticmethod
-    def _overlay_missing(conn: Connection, job: NewJob) -> Outcome:
+    def _overlay_missing(conn: SyncConnection, job: NewJob) -> Outcome:
         if job.overlay_name is None or has_template(conn, job.cust_nr, "overlay", job.overlay_name):
             return None
         return InvalidRequest(

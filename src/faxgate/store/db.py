@@ -10,14 +10,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+# The driver's faults and connection type under names of the store, so the layers above tell
+# them apart without importing SQLAlchemy.
+DatabaseError = DBAPIError  # whatever the database or its driver reports
+UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)  # try again later
+SyncConnection: TypeAlias = Connection  # what a batch runs on in the blocking writer
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WAL_SWITCH_TRIES = 200  # 10 s
@@ -33,8 +40,13 @@ class Database:
     blocking_writer: Engine | None = None
 
     @property
+    def dialect(self) -> str:
+        """sqlite or postgresql"""
+        return self.reader.dialect.name
+
+    @property
     def is_sqlite(self) -> bool:
-        return self.reader.dialect.name == "sqlite"
+        return self.dialect == "sqlite"
 
     async def dispose(self) -> None:
         await self.reader.dispose()
@@ -125,3 +137,9 @@ async def migrate(db: Database) -> None:
             # Two processes starting at once must not both create the tables.
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
         await conn.run_sync(_upgrade)
+
+
+async def ping(db: Database) -> None:
+    """One round trip to the database; raises what the driver raises when it cannot answer."""
+    async with db.reader.connect() as conn:
+        await conn.execute(text("SELECT 1"))

@@ -9,64 +9,17 @@ again: a crashed worker loses nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.attempt import CallRecord, NextStep
+from faxgate.domain.attempt import Claim as Claim  # noqa: PLC0414 - re-export, see below
 from faxgate.domain.retry import FailureCounts
-from faxgate.domain.statuses import FaxStatus
 from faxgate.store.tables import attempts, jobs, recipients
 
-
-@dataclass(frozen=True)
-class Claim:
-    job_id: str
-    idx: int
-    number: str
-    properties: tuple[tuple[str, str], ...]
-    numbers: tuple[str, ...]
-    number_index: int
-    attempts: int  # calls made before this one
-    failures: FailureCounts
-    valid_end: float
-
-    @property
-    def destination(self) -> str:
-        return self.numbers[self.number_index]
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One call as it goes into the attempts table."""
-
-    number: str
-    carrier: str
-    started_at: float
-    ended_at: float
-    status: FaxStatus
-    reason: str
-    pages_sent: int
-    line_seconds: float
-    remote_csid: str
-    details: str  # JSON
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """What the recipient row becomes after the call: final, or due again later."""
-
-    final: bool
-    status: FaxStatus
-    reason: str
-    number_index: int
-    next_attempt_at: float
-    failures: FailureCounts
-    pages: int
-    sent_ts: float | None
-    duration_secs: int
-    sent_to_number: str | None
-    remote_csid: str | None
+# pipeline/render_step.py still imports Claim from here; once it takes it from
+# faxgate.domain.attempt, the re-export above goes.
 
 
 async def claim(
