@@ -39,15 +39,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("service/submit.py", "layer", "faxgate.api.wire_in"): (
         "the typed job model: the API maps the wire request, the service takes the model"
     ),
-    ("pipeline/notifications.py", "sql-import", "sqlalchemy"): (
-        "the Notifier protocol: the outbox queries move into store/"
-    ),
-    ("pipeline/notifications.py", "sql-import", "sqlalchemy.ext.asyncio"): (
-        "the Notifier protocol: the outbox queries move into store/"
-    ),
-    ("pipeline/notifications.py", "sql-call", ".execute()"): (
-        "the Notifier protocol: the outbox queries move into store/"
-    ),
 }
 
 
