@@ -6,15 +6,14 @@ notifications queued (at least once, even if the process dies right after).
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from faxgate.domain.notification import JobSnapshot, plan_targets
 from faxgate.store import outbox
+from faxgate.store.db import Transaction
 from faxgate.store.job_notices import account_settings, document_names, notified_job
 from faxgate.store.reports import load_reports
 
 
-async def enqueue_for_job(conn: AsyncConnection, job_id: str, now: float) -> int:
+async def enqueue_for_job(conn: Transaction, job_id: str, now: float) -> int:
     job = await notified_job(conn, job_id)
     targets = plan_targets(job.options, await account_settings(conn, job.cust_nr))
     if not targets:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 DatabaseError = DBAPIError  # whatever the database or its driver reports
 UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)  # try again later
 SyncConnection: TypeAlias = Connection  # what a batch runs on in the blocking writer
+# what the pipeline hands from one store call to the next inside one transaction
+Transaction: TypeAlias = AsyncConnection
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WAL_SWITCH_TRIES = 200  # 10 s
