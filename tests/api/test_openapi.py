@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from faxgate.api import wire_in, wire_out
+from faxgate.domain.report_schema import FaxReportOut
 from tests.api.helpers import send, wait_final
 from tests.conftest import Service
 from tests.documents import job
@@ -34,7 +35,7 @@ OPERATIONS = {
 REQUEST_MODELS: list[type[BaseModel]] = [wire_in.FaxJobRequest, wire_in.BulkRequest]
 RESPONSE_MODELS: list[type[BaseModel]] = [
     wire_out.JobIdOut,
-    wire_out.FaxReportOut,
+    FaxReportOut,
     wire_out.FaxReportListOut,
     wire_out.JobDeleteOut,
     wire_out.JobDeleteListOut,
