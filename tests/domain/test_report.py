@@ -17,7 +17,6 @@ from faxgate.domain.report import (
     JobReport,
     RecipientReport,
     Reference,
-    recipient_status,
     report_body,
     report_from_dict,
     report_to_dict,
@@ -150,8 +149,7 @@ def test_any_snapshot_delivers_what_its_report_would(report: JobReport) -> None:
 
 
 def _recipient(**fields: Any) -> dict[str, Any]:
-    report = sample_report()
-    good = recipient_status(report.recipients[0]).model_dump(mode="json")
+    good: dict[str, Any] = report_body(sample_report())["recipientStatus"][0]
     return {**good, **fields}
 
 
