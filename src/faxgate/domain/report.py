@@ -1,8 +1,8 @@
 """The status report of one job, as the service keeps it, and its JSON forms.
 
-`fax_report` is the only place that turns a report into JSON (the models in report_schema):
-the API answers with it, the JSON push posts it, and the outbox snapshot (`report_to_dict`)
-is the same report with the fields the XML push and the mail need besides it.
+One serialiser, shaped by the models in report_schema: `report_body` is the FaxReport the API
+answers and the JSON push posts; `report_to_dict` is the outbox snapshot, the same report with
+the fields the XML push and the mail need besides it; `report_from_dict` reads a snapshot back.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class JobReport:
 
 # ---------------------------------------------------------------- report → JSON
 
-# The report's JSON is built as plain data and validated once against its model: the model
-# decides keys, order and rules, and one validation costs half of building nested models.
+# Built as plain data and validated once against the model, which decides keys, order and
+# rules: a third of the cost of building the nested models one by one.
 
 
 def _recipient_json(recipient: RecipientReport) -> dict[str, Any]:
