@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from faxgate.api import wire_in, wire_out
+from faxgate.domain.report_schema import FaxReportOut
 from tests.api.helpers import send, wait_final
 from tests.conftest import Service
 from tests.documents import job
@@ -34,7 +35,7 @@ OPERATIONS = {
 REQUEST_MODELS: list[type[BaseModel]] = [wire_in.FaxJobRequest, wire_in.BulkRequest]
 RESPONSE_MODELS: list[type[BaseModel]] = [
     wire_out.JobIdOut,
-    wire_out.FaxReportOut,
+    FaxReportOut,
     wire_out.FaxReportListOut,
     wire_out.JobDeleteOut,
     wire_out.JobDeleteListOut,
@@ -136,6 +137,48 @@ async def test_component_schemas_are_exactly_the_wire_models(api: Service) -> No
     assert set(components) == set(expected)
     for name, schema in expected.items():
         assert components[name] == schema, name
+
+
+async def test_every_schema_and_field_is_described(api: Service) -> None:
+    components = (await _document(api))["components"]["schemas"]
+    report_schemas = {"FaxReportOut", "RecipientStatusOut", "ReferenceOut", "PropertyOut"}
+    assert report_schemas <= set(components)
+    assert set(components["RecipientStatusOut"]["properties"]) == {
+        "number",
+        "properties",
+        "status",
+        "reason",
+        "sentTs",
+        "durationInSecs",
+        "sentToNumber",
+        "remoteCsid",
+    }
+    undescribed = [name for name, schema in components.items() if not schema.get("description")]
+    assert undescribed == []
+    bare = [
+        f"{name}.{field}"
+        for name, schema in components.items()
+        for field, prop in schema.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert bare == []
+
+
+async def test_report_rules_are_in_the_schema(api: Service) -> None:
+    # spec §11.5 item 7: what the SDKs need, stated where a client generator sees it
+    recipient = (await _document(api))["components"]["schemas"]["RecipientStatusOut"]
+    fields = recipient["properties"]
+    assert fields["durationInSecs"]["minimum"] == 0
+    assert fields["durationInSecs"]["maximum"] == 65535
+    assert fields["reason"]["minLength"] == 1
+    sent = next(s for s in fields["sentTs"]["anyOf"] if s.get("type") == "string")
+    assert sent["format"] == "date-time"
+    assert jsonschema.Draft202012Validator({"pattern": sent["pattern"]}).is_valid(
+        "2017-08-10T13:05:09Z"
+    )
+    for wrong in ("", "2017-08-10T13:05:09+02:00", "2017-08-10T13:05:09.1Z"):
+        assert not jsonschema.Draft202012Validator({"pattern": sent["pattern"]}).is_valid(wrong)
+    assert set(recipient["required"]) == set(fields)
 
 
 async def test_every_reference_resolves(api: Service) -> None:

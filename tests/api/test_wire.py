@@ -28,13 +28,13 @@ from faxgate.api.wire_in import (
 )
 from faxgate.api.wire_out import (
     FaxReportListOut,
-    FaxReportOut,
     JobDeleteListOut,
     JobDeleteOut,
     deletion_json,
     report_json,
 )
 from faxgate.domain.report import JobReport, RecipientReport, Reference
+from faxgate.domain.report_schema import FaxReportOut
 from faxgate.domain.statuses import FaxStatus
 from faxgate.service.reports import Deletion
 

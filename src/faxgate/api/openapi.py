@@ -1,4 +1,7 @@
-"""The OpenAPI document, built from the same pydantic models that parse and shape the wire."""
+"""The OpenAPI document, built from the same pydantic models that parse and shape the wire: the
+request models of api/wire_in.py, the FaxReport of domain/report_schema.py (which the JSON push
+and the outbox share) and the API's own responses in api/wire_out.py. Their field descriptions
+are the document's."""
 
 from __future__ import annotations
 
@@ -9,12 +12,12 @@ from pydantic.json_schema import models_json_schema
 
 from faxgate import __version__
 from faxgate.api import wire_in, wire_out
+from faxgate.domain.report_schema import FaxReportOut
 
-_MODELS: list[type[BaseModel]] = [
-    wire_in.FaxJobRequest,
-    wire_in.BulkRequest,
+_REQUESTS: list[type[BaseModel]] = [wire_in.FaxJobRequest, wire_in.BulkRequest]
+_RESPONSES: list[type[BaseModel]] = [
     wire_out.JobIdOut,
-    wire_out.FaxReportOut,
+    FaxReportOut,
     wire_out.FaxReportListOut,
     wire_out.JobDeleteOut,
     wire_out.JobDeleteListOut,
@@ -54,8 +57,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 def build_openapi() -> dict[str, Any]:
     _, defs = models_json_schema(
         [
-            (m, "validation" if m.__module__.endswith("wire_in") else "serialization")
-            for m in _MODELS
+            *((m, "validation") for m in _REQUESTS),  # what the API reads
+            *((m, "serialization") for m in _RESPONSES),  # what it writes
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -132,7 +135,7 @@ def build_openapi() -> dict[str, Any]:
                     "operationId": "getStatusReport",
                     "parameters": [cust, job],
                     "responses": {
-                        "200": _json(wire_out.FaxReportOut, "The report, pending or complete"),
+                        "200": _json(FaxReportOut, "The report, pending or complete"),
                         **_errors(400, 401, 404),
                     },
                 },

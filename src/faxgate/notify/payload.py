@@ -3,8 +3,7 @@
 XML is Retarus's default push format: the SOAP report element in namespace
 ``http://retarus.com/fax4ba/faxws/3/0``, with ``sentTS`` (capital TS) and a ``numId`` per
 recipient, and elements only for what the job gave. JSON is the REST ``FaxReport`` of spec §4.2,
-with the rules the SDKs need: ``reference`` always present with exactly three string keys,
-``sentTs`` RFC 3339 ``Z`` or null (never ""), ``properties`` a list of ``{key, value}`` or null.
+serialised by domain/report.py from the models in domain/report_schema.py, as the API does.
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from faxgate.domain.report import JobReport, RecipientReport
+from faxgate.domain.report import JobReport, RecipientReport, report_body
 from faxgate.domain.report_options import PushAuth, ReportMailOptions
+
+# Re-exported: notify/mail.py and code written before it moved import it from here.
+from faxgate.domain.report_schema import rfc3339 as rfc3339  # noqa: PLC0414
 
 XML_NAMESPACE = "http://retarus.com/fax4ba/faxws/3/0"
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
@@ -74,45 +75,12 @@ class PushContext:
     options: JobOptionsEcho | None = None
 
 
-def rfc3339(moment: datetime) -> str:
-    """UTC, whole seconds, ``Z``: the form every SDK parses (naive values are taken as UTC)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # ---------------------------------------------------------------- JSON (REST FaxReport)
 
 
-def report_dict(report: JobReport) -> dict[str, Any]:
-    return {
-        "jobId": report.job_id,
-        "recipientStatus": [_recipient_dict(r) for r in report.recipients],
-        "pages": report.pages,
-        "reference": {
-            "customerDefinedId": report.reference.customer_defined_id or "",
-            "billingCode": report.reference.billing_code or "",
-            "billingInfo": report.reference.billing_info or "",
-        },
-    }
-
-
-def _recipient_dict(recipient: RecipientReport) -> dict[str, Any]:
-    properties = [{"key": k, "value": v} for k, v in recipient.properties]
-    return {
-        "number": recipient.number,
-        "properties": properties or None,
-        "status": recipient.status.value,
-        "reason": recipient.reason or recipient.status.value,
-        "sentTs": rfc3339(recipient.sent_ts) if recipient.sent_ts else None,
-        "durationInSecs": max(0, min(recipient.duration_secs, 65535)),  # Rust reads a u16
-        "sentToNumber": recipient.sent_to_number,
-        "remoteCsid": recipient.remote_csid,
-    }
-
-
 def report_json(report: JobReport) -> bytes:
-    return json.dumps(report_dict(report), ensure_ascii=False, separators=(",", ":")).encode()
+    """The FaxReport of spec §4.2, byte for byte what the API answers for the same report."""
+    return json.dumps(report_body(report), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # ---------------------------------------------------------------- XML (SOAP faxJobReport)
