@@ -22,11 +22,11 @@ from faxgate.domain.mail_addresses import split_addresses
 from faxgate.domain.notification import Channel
 from faxgate.domain.report import JobReport
 from faxgate.domain.report_options import ImageFormat, ReportMailOptions
+from faxgate.domain.report_schema import rfc3339
 from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.base import DeliveryResult
 from faxgate.notify.images import Attachment, tiff_to_pdf
 from faxgate.notify.mail_template import DEFAULT_TEMPLATE
-from faxgate.notify.payload import rfc3339
 
 OCR_MISSING_NOTE = (
     "Note: a searchable PDF (PDF_WITH_OCR) was requested, but OCR is not installed on this "

@@ -16,9 +16,9 @@ from datetime import datetime
 
 from faxgate.domain.report import JobReport, RecipientReport, report_body
 from faxgate.domain.report_options import PushAuth, ReportMailOptions
+from faxgate.domain.report_schema import rfc3339
 
 # Re-exported: notify/mail.py and code written before it moved import it from here.
-from faxgate.domain.report_schema import rfc3339 as rfc3339  # noqa: PLC0414
 
 XML_NAMESPACE = "http://retarus.com/fax4ba/faxws/3/0"
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
