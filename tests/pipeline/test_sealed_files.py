@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from faxgate.pipeline import files
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spool_dir import image_file
 from faxgate.store.tables import documents
 from tests.api.helpers import send, wait_final
 from tests.documents import job, pdf
@@ -46,8 +47,8 @@ async def test_documents_and_fax_images_are_encrypted_at_rest(
                 raw = tmp_path / name
                 assert not raw.exists() or piece not in raw.read_bytes(), name
 
-        sent = files.spool_file(tmp_path, job_id, 0)
-        received = files.received_file(tmp_path, job_id, 0)
+        sent = image_file(tmp_path, ImageKey(job_id, ImageKind.SENT, 0))
+        received = image_file(tmp_path, ImageKey(job_id, ImageKind.RECEIVED, 0))
         for path in (sent, received):
             data = path.read_bytes()
             assert data.startswith(b"enc:v1:"), path

@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 import structlog
 
 from faxgate.config import Settings
@@ -36,14 +34,14 @@ from faxgate.notify.payload import (
     report_xml,
 )
 from faxgate.notify.push import PushTarget, deliver_push
-from faxgate.pipeline import files
-from faxgate.pipeline.sealed_files import read_plain
-from faxgate.sealing.box import SecretBox, SecretKeyError
+from faxgate.sealing.box import SecretKeyError
 from faxgate.sealing.fields import PUSH_TARGET, map_secrets
 from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import Delivery
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.notify")
 Result = tuple[bool, bool, int | None, str | None]  # delivered, retryable, status, error
@@ -170,8 +168,8 @@ class Notifier:
 
     async def _mail(self, delivery: Delivery) -> Result:
         report = report_from_dict(delivery.snapshot["report"])
-        spool = files.spool_file(self.settings.data_dir, delivery.job_id, 0)
-        image = await anyio.to_thread.run_sync(_read_if_exists, spool, self.box)
+        spool = open_spool(self.settings, self.db)
+        image = await spool.get(ImageKey(delivery.job_id, ImageKind.SENT, 0))
         message = build_report_mail(
             report,
             mail_options(delivery.target),
@@ -206,10 +204,3 @@ class Notifier:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._client.aclose()
-
-
-def _read_if_exists(path: Path, box: SecretBox) -> bytes | None:
-    try:
-        return read_plain(path, box)
-    except FileNotFoundError:
-        return None

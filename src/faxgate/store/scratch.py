@@ -1,0 +1,29 @@
+"""This process's scratch space for a job, under ``<data_dir>/cache/<job_id>/``: the render
+cache shared by the job's recipients and the plain copies a render or a call works on.
+
+Nothing in it is shared with other processes or hosts, and all of it can be made again, so
+it may be removed whenever the job is done or gone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def cache_dir(data_dir: Path, job_id: str) -> Path:
+    return data_dir / "cache" / job_id
+
+
+def scratch_file(data_dir: Path, job_id: str, name: str) -> Path:
+    """A new, unused file name in the job's scratch directory (the directory is made)."""
+    directory = cache_dir(data_dir, job_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{name}-{uuid.uuid4().hex}.tiff"
+
+
+def remove_scratch(data_dir: Path, job_ids: Iterable[str]) -> None:
+    for job_id in job_ids:
+        shutil.rmtree(cache_dir(data_dir, job_id), ignore_errors=True)
