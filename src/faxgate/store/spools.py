@@ -13,14 +13,20 @@ from faxgate.store.spool_dir import DataDirSpool
 SPOOLS = ("data-dir", "database")
 
 
-def open_spool(settings: Settings, db: Database) -> Spool:
+def spool_kind(settings: Settings) -> str:
+    """The configured backend; ValueError naming the setting when it is none of SPOOLS."""
     choice = settings.spool.strip().lower()
+    if choice not in SPOOLS:
+        raise ValueError(f"FAXGATE_SPOOL: unknown spool {settings.spool!r} ({' | '.join(SPOOLS)})")
+    return choice
+
+
+def open_spool(settings: Settings, db: Database) -> Spool:
+    choice = spool_kind(settings)
 
     def box() -> SecretBox:  # read when an image is first sealed or unsealed
         return secret_box(settings)
 
     if choice == "data-dir":
         return DataDirSpool(settings.data_dir, box, settings.encrypt_files)
-    if choice == "database":
-        return DatabaseSpool(db, box, settings.encrypt_files, settings.data_dir)
-    raise ValueError(f"FAXGATE_SPOOL: unknown spool {settings.spool!r} ({' | '.join(SPOOLS)})")
+    return DatabaseSpool(db, box, settings.encrypt_files, settings.data_dir)
