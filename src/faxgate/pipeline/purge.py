@@ -1,5 +1,6 @@
 """The retention purge: reports completed longer ago than the retention period go, with
-their files. Runs in every worker process; deleting is idempotent, so several may run."""
+their files; then this host's scratch of jobs no longer pending. Runs in every worker
+process; deleting is idempotent, so several may run."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from faxgate.store.accounts import retention_overrides
 from faxgate.store.db import Database
 from faxgate.store.disk import with_room
 from faxgate.store.reports import purge_completed_before
+from faxgate.store.scratch_sweep import sweep_scratch
 from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.purge")
@@ -62,6 +64,7 @@ class Purger:
         while True:
             try:
                 await self.purge_once()
+                await sweep_scratch(self.db, self.settings.data_dir)
             except Exception:
                 log.exception("purge failed")
             await asyncio.sleep(self.settings.purge_interval_secs)

@@ -7,6 +7,8 @@ it may be removed whenever the job is done or gone.
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -27,3 +29,12 @@ def scratch_file(data_dir: Path, job_id: str, name: str) -> Path:
 def remove_scratch(data_dir: Path, job_ids: Iterable[str]) -> None:
     for job_id in job_ids:
         shutil.rmtree(cache_dir(data_dir, job_id), ignore_errors=True)
+
+
+def scratch_jobs(data_dir: Path, limit: int) -> list[str]:
+    """The jobs that have scratch on this host (at most `limit` of them)."""
+    try:
+        with os.scandir(data_dir / "cache") as entries:
+            return [entry.name for entry in itertools.islice(entries, limit) if entry.is_dir()]
+    except FileNotFoundError:
+        return []
