@@ -42,8 +42,8 @@ async def test_scratch_of_jobs_no_longer_pending_is_swept(db: Database, tmp_path
     await _add_job(db, "FJPENDING", completed=False)
     await _add_job(db, "FJDONE", completed=True)
     for job_id in ("FJPENDING", "FJDONE", "FJGONE"):
+        (cache_dir(tmp_path, job_id) / "pages-abc").mkdir(parents=True)
         scratch_file(tmp_path, job_id, "sent-0").write_bytes(b"II*\x00")
-        (cache_dir(tmp_path, job_id) / "pages-abc").mkdir()
     assert await sweep_scratch(db, tmp_path) == 2
     assert cache_dir(tmp_path, "FJPENDING").exists()
     assert not cache_dir(tmp_path, "FJDONE").exists()

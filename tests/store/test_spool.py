@@ -147,6 +147,7 @@ async def test_images_and_scratch_go_with_the_deleted_job(
     for key in (gone, kept, ImageKey("FJ1", ImageKind.RECEIVED, 0)):
         await spool.put(key, TIFF)
     scratch = scratch_file(data_dir, "FJ1", "sent-0")
+    scratch.parent.mkdir(parents=True)
     scratch.write_bytes(TIFF)
     async with db.writer.begin() as conn:
         assert await reports.delete_jobs(conn, LOGIN, ["FJ1"], None) == {"FJ1"}

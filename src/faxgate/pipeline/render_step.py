@@ -8,6 +8,7 @@ which the call removes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +65,9 @@ class RenderStep:
         csid = transport.get("csid") or self.settings.default_csid
         key = ImageKey(work.job_id, ImageKind.SENT, claim.idx)
         out = scratch_file(self.settings.data_dir, work.job_id, f"sent-{claim.idx}")
+        await anyio.to_thread.run_sync(
+            functools.partial(out.parent.mkdir, parents=True, exist_ok=True)
+        )
         if await fetch_file(self.spool, key, out):
             pages = await anyio.to_thread.run_sync(_count_pages, out)
             return Rendered(out, pages, fine, csid)

@@ -20,10 +20,8 @@ def cache_dir(data_dir: Path, job_id: str) -> Path:
 
 
 def scratch_file(data_dir: Path, job_id: str, name: str) -> Path:
-    """A new, unused file name in the job's scratch directory (the directory is made)."""
-    directory = cache_dir(data_dir, job_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"{name}-{uuid.uuid4().hex}.tiff"
+    """A new, unused file name in the job's scratch directory (which the writer makes)."""
+    return cache_dir(data_dir, job_id) / f"{name}-{uuid.uuid4().hex}.tiff"
 
 
 def remove_scratch(data_dir: Path, job_ids: Iterable[str]) -> None:
