@@ -129,6 +129,11 @@ class Settings:
     disk_retry_secs: float = 30.0  # a recipient stopped by a full disk or I/O fault tries again
     job_check_secs: float = 2.0  # a busy channel looks this often if its job was deleted/expired
 
+    # spool
+    # where the sent and received fax images are kept: data-dir (under the data directory,
+    # shared by every process) | database (in the database: hosts share nothing else)
+    spool: str = "data-dir"
+
     @property
     def database_url(self) -> str:
         if self.db_url:

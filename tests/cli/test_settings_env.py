@@ -58,3 +58,14 @@ def test_a_required_sandbox_that_is_missing_is_one_line_before_serving(
     assert "bubblewrap" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "data").exists(), "refused before the data dir is made"
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_an_unknown_spool_is_refused_before_serving(tmp_path: Path, command: str) -> None:
+    result = CliRunner().invoke(
+        main, [command, "--data-dir", str(tmp_path / "data")], env={"FAXGATE_SPOOL": "nfs"}
+    )
+    assert result.exit_code == 2, result.output
+    assert "FAXGATE_SPOOL: unknown spool 'nfs' (data-dir | database)" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "data").exists(), "refused before the data dir is made"

@@ -11,9 +11,10 @@ from PIL import Image, ImageChops
 from sqlalchemy import update
 
 from faxgate.carriers.spandsp import spandsp_available
-from faxgate.pipeline.files import spool_file
 from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spool_dir import image_file
 from faxgate.store.tables import jobs
 from tests.api.helpers import send, wait_final
 from tests.conftest import OTHER_CUST_NR, OTHER_LOGIN, OTHER_PASSWORD
@@ -89,9 +90,9 @@ async def test_files_go_with_the_report_and_with_the_purge(make_service: Service
         for job_id in (deleted, purged):
             await wait_final(service.client, job_id)
         data_dir = service.settings.data_dir
-        assert spool_file(data_dir, deleted, 0).exists()
+        assert image_file(data_dir, ImageKey(deleted, ImageKind.SENT, 0)).exists()
         await service.client.delete(service.url(f"/reports/{deleted}"))
-        assert not spool_file(data_dir, deleted, 0).exists()
+        assert not image_file(data_dir, ImageKey(deleted, ImageKind.SENT, 0)).exists()
         async with service.db.writer.begin() as conn:
             await conn.execute(
                 update(jobs)
@@ -102,7 +103,7 @@ async def test_files_go_with_the_report_and_with_the_purge(make_service: Service
         assert purger is not None
         assert await purger.purge_once() == 1
         assert (await service.client.get(service.url(f"/reports/{purged}"))).status_code == 404
-        assert not spool_file(data_dir, purged, 0).exists()
+        assert not image_file(data_dir, ImageKey(purged, ImageKind.SENT, 0)).exists()
 
 
 async def test_retention_is_per_account(make_service: ServiceFactory) -> None:

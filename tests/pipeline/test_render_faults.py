@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from faxgate.pipeline import files
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spool_dir import image_file
 from tests.api.helpers import send, wait_final
 from tests.documents import job
 from tests.pipeline.conftest import ServiceFactory
@@ -19,7 +20,8 @@ async def test_unexpected_render_fault_ends_with_rendering_error(
     async with make_service(workers=False) as service:
         job_id = await send(service.client, job("+4930123456"))
         # A directory where the spooled TIFF belongs: reading it raises IsADirectoryError.
-        files.spool_file(service.settings.data_dir, job_id, 0).mkdir(parents=True)
+        sent = image_file(service.settings.data_dir, ImageKey(job_id, ImageKind.SENT, 0))
+        sent.mkdir(parents=True)
         await service.runtime.start_workers()
         report = await wait_final(service.client, job_id)
     [recipient] = report["recipientStatus"]

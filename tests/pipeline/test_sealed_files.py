@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from faxgate.pipeline import files
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spool_dir import image_file
 from faxgate.store.tables import documents
 from tests.api.helpers import send, wait_final
 from tests.documents import job, pdf
@@ -22,6 +23,10 @@ from tests.pipeline.conftest import ServiceFactory
 
 pytestmark = pytest.mark.anyio
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+
+
+def _scratch_tiffs(data_dir: Path) -> list[Path]:
+    return list(data_dir.glob("cache/*/*.tiff"))
 
 
 async def test_documents_and_fax_images_are_encrypted_at_rest(
@@ -46,8 +51,8 @@ async def test_documents_and_fax_images_are_encrypted_at_rest(
                 raw = tmp_path / name
                 assert not raw.exists() or piece not in raw.read_bytes(), name
 
-        sent = files.spool_file(tmp_path, job_id, 0)
-        received = files.received_file(tmp_path, job_id, 0)
+        sent = image_file(tmp_path, ImageKey(job_id, ImageKind.SENT, 0))
+        received = image_file(tmp_path, ImageKey(job_id, ImageKind.RECEIVED, 0))
         for path in (sent, received):
             data = path.read_bytes()
             assert data.startswith(b"enc:v1:"), path
@@ -62,8 +67,8 @@ async def test_documents_and_fax_images_are_encrypted_at_rest(
                 assert getattr(image, "n_frames", 1) == 2
         page = await service.client.get(f"{base}/pages/2.png")
         assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
-    leftovers = list((tmp_path / "cache").rglob("plain-*")) if (tmp_path / "cache").exists() else []
-    assert leftovers == []
+    # the plain copies the render and the call worked on are gone with the job's scratch
+    assert _scratch_tiffs(tmp_path) == []
 
 
 async def test_the_report_mail_attaches_the_decrypted_fax(make_service: ServiceFactory) -> None:

@@ -14,8 +14,9 @@ import anyio
 import pytest
 from sqlalchemy import select
 
-from faxgate.pipeline import files
 from faxgate.store.db import Database
+from faxgate.store.spool import ImageKey, ImageKind
+from faxgate.store.spool_dir import image_file
 from faxgate.store.tables import recipients
 from tests.api.helpers import send, wait_final
 from tests.conftest import Service
@@ -104,13 +105,15 @@ async def test_a_render_past_the_validity_end_is_stopped(make_service: ServiceFa
         assert recipient["status"] == "CANCELLED"
         assert recipient["reason"].startswith("JOB_EXPIRED")
         assert await anyio.to_thread.run_sync(all_gone, busy, _BOUND), "render still running"
-        assert not files.spool_file(service.settings.data_dir, job_id, 0).exists()
+        assert not image_file(
+            service.settings.data_dir, ImageKey(job_id, ImageKind.SENT, 0)
+        ).exists()
 
 
 async def test_a_deleted_jobs_call_is_hung_up(make_service: ServiceFactory) -> None:
     async with make_service(channels=1, sim_delay_secs=300.0) as service:
         job_id = await send(service.client, job("+4930123456"))
-        spooled = files.spool_file(service.settings.data_dir, job_id, 0)
+        spooled = image_file(service.settings.data_dir, ImageKey(job_id, ImageKind.SENT, 0))
         with anyio.fail_after(_BOUND):  # rendered: the five-minute call is under way
             while True:
                 if spooled.exists():

@@ -12,6 +12,8 @@ from faxgate.service.authenticator import Authenticator
 from faxgate.service.intake import JobWriter
 from faxgate.store.db import Database
 from faxgate.store.disk import DiskGuard
+from faxgate.store.spool import Spool
+from faxgate.store.spools import open_spool
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class ApiContext:
     writer: JobWriter
     bodies: BodyBudget
     disk: DiskGuard
+    spool: Spool
 
     @classmethod
     def create(cls, settings: Settings, db: Database, carrier_name: str) -> ApiContext:
@@ -34,6 +37,7 @@ class ApiContext:
             JobWriter(db, settings),
             BodyBudget(settings.http_body_budget_bytes, settings.http_body_wait_secs),
             DiskGuard(settings),
+            open_spool(settings, db),
         )
 
 

@@ -75,7 +75,10 @@ def _scope(request: Request, who: Identity) -> reports.Scope:
             f"this is the HA URL: it accepts new jobs only; query and delete reports on every "
             f"data-center URL: {urls}"
         )
-    return reports.Scope(who.login, dc=dc.report_scope, data_dir=context(request).settings.data_dir)
+    ctx = context(request)
+    return reports.Scope(
+        who.login, dc=dc.report_scope, data_dir=ctx.settings.data_dir, spool=ctx.spool
+    )
 
 
 async def get_report(request: Request) -> JSONResponse:

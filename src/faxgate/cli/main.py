@@ -89,6 +89,15 @@ def _check_sandbox(settings: Settings) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def _check_spool(settings: Settings) -> None:
+    from faxgate.store.spools import spool_kind  # noqa: PLC0415 - SQLAlchemy, see top
+
+    try:
+        spool_kind(settings)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def _check_topology(dc: str | None, region: str | None, shared_reports: bool) -> None:
     from faxgate.api.datacenters import region_dcs  # noqa: PLC0415 - Starlette, see top
 
@@ -145,6 +154,7 @@ def serve(
         data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
     )
     proxy = _proxy_options(settings.trusted_proxies)
+    _check_spool(settings)
     if settings.workers_in_serve and not no_workers:
         _check_sandbox(settings)
     demo = None
@@ -187,6 +197,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
 
     logs.configure()
     settings = settings_from(data_dir, db_url)
+    _check_spool(settings)
     _check_sandbox(settings)
 
     async def run() -> None:

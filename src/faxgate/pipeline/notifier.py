@@ -13,7 +13,6 @@ import contextlib
 import time
 from email.message import EmailMessage
 
-import anyio.to_thread
 import structlog
 
 from faxgate.config import Settings
@@ -37,13 +36,13 @@ from faxgate.notify.payload import (
     report_xml,
 )
 from faxgate.notify.push import PushNotifier
-from faxgate.pipeline import files
-from faxgate.pipeline.sealed_files import read_plain
-from faxgate.sealing.box import SecretBox, SecretKeyError
+from faxgate.sealing.box import SecretKeyError
 from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import Delivery, UnreadableDelivery
+from faxgate.store.spool import ImageKey, ImageKind, Spool
+from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.notify")
 
@@ -75,6 +74,7 @@ class OutboxDrainer:
         self.db = db
         self.worker_id = worker_id
         self.box = secret_box(settings)
+        self.spool = open_spool(settings, db)
         self._client = guarded_async_client(settings)
         self.push: Notifier[PushNotice] = PushNotifier(self._client, TokenCache())
         self.mail: Notifier[EmailMessage] = MailNotifier(settings)
@@ -138,7 +138,7 @@ class OutboxDrainer:
         return await self.push.deliver(PushNotice(target, body, content_type, delivery.delivery_id))
 
     async def _mail(self, delivery: Delivery, target: MailTarget) -> DeliveryResult:
-        image = await fax_image(self.settings, self.box, delivery.job_id)
+        image = await fax_image(self.spool, delivery.job_id)
         message = build_report_mail(
             delivery.snapshot.report,
             target.mail,
@@ -178,14 +178,6 @@ def _push_body(target: PushTarget, snapshot: JobSnapshot) -> tuple[bytes, str]:
     return report_xml(snapshot.report, context), XML_CONTENT_TYPE
 
 
-async def fax_image(settings: Settings, box: SecretBox, job_id: str) -> bytes | None:
-    """The sent fax image of a job (its spooled TIFF), or None once it is gone."""
-    spool = files.spool_file(settings.data_dir, job_id, 0)
-
-    def read() -> bytes | None:
-        try:
-            return read_plain(spool, box)
-        except FileNotFoundError:
-            return None
-
-    return await anyio.to_thread.run_sync(read)
+async def fax_image(spool: Spool, job_id: str) -> bytes | None:
+    """The sent fax image of a job (recipient 0's), or None once it is gone."""
+    return await spool.get(ImageKey(job_id, ImageKind.SENT, 0))

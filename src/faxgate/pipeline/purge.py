@@ -1,5 +1,6 @@
 """The retention purge: reports completed longer ago than the retention period go, with
-their files. Runs in every worker process; deleting is idempotent, so several may run."""
+their files; then this host's scratch of jobs no longer pending. Runs in every worker
+process; deleting is idempotent, so several may run."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import contextlib
 import time
 from collections.abc import Iterable
 
-import anyio.to_thread
 import structlog
 
 from faxgate.config import Settings
-from faxgate.pipeline.files import remove_job_files
 from faxgate.store.accounts import retention_overrides
 from faxgate.store.db import Database
 from faxgate.store.disk import with_room
 from faxgate.store.reports import purge_completed_before
+from faxgate.store.scratch_sweep import sweep_scratch
+from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.purge")
 _BATCH = 1000
@@ -26,6 +27,7 @@ class Purger:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
+        self.spool = open_spool(settings, db)
         self._task: asyncio.Task[None] | None = None
 
     async def purge_once(self, now: float | None = None) -> int:
@@ -50,7 +52,7 @@ class Purger:
 
             # purging makes room: on a full disk the reserve gives it the room to commit
             ids = await with_room(self.settings.data_dir, attempt)
-            await anyio.to_thread.run_sync(remove_job_files, self.settings.data_dir, ids)
+            await self.spool.delete_jobs(ids)
             total += len(ids)
             if len(ids) < _BATCH:
                 break
@@ -62,6 +64,7 @@ class Purger:
         while True:
             try:
                 await self.purge_once()
+                await sweep_scratch(self.db, self.settings.data_dir)
             except Exception:
                 log.exception("purge failed")
             await asyncio.sleep(self.settings.purge_interval_secs)

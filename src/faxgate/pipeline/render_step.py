@@ -1,12 +1,14 @@
 """The render step of the pipeline: from a stored job to the recipient's fax TIFF.
 
-The TIFF is spooled under the data directory and reused when the same recipient is
-redialled, so a retry sends exactly the pages of the first attempt.
+The TIFF is rendered into the job's local scratch and put into the spool; a redial of the
+same recipient fetches it from there, so a retry sends exactly the pages of the first
+attempt, whichever worker or host makes it. The step hands the call a plain local copy,
+which the call removes.
 """
 
 from __future__ import annotations
 
-import io
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +19,6 @@ from PIL import Image
 
 from faxgate.config import Settings
 from faxgate.domain.statuses import FaxStatus
-from faxgate.pipeline import files
-from faxgate.pipeline.sealed_files import is_sealed, read_plain, seal_in_place
 from faxgate.render import (
     DEFAULT_COVER_HTML,
     OverlaySpec,
@@ -28,32 +28,26 @@ from faxgate.render import (
     RenderRecipient,
     SourceDocument,
 )
-from faxgate.sealing.box import SecretBox
 from faxgate.sealing.keys import secret_box
 from faxgate.store.db import Database
 from faxgate.store.queue import Claim
+from faxgate.store.scratch import cache_dir, scratch_file
+from faxgate.store.spool import ImageKey, ImageKind, fetch_file, put_file
+from faxgate.store.spools import open_spool
 from faxgate.store.work import JobWork, find_template
 
 
 @dataclass(frozen=True)
 class Rendered:
-    path: Path
+    path: Path  # a plain local copy for the call, in the job's scratch
     pages: int
     fine: bool
     csid: str
 
 
-def _count_pages(path: Path, box: SecretBox) -> int:
-    source = io.BytesIO(read_plain(path, box)) if is_sealed(path) else path
-    with Image.open(source) as image:
+def _count_pages(path: Path) -> int:
+    with Image.open(path) as image:
         return int(getattr(image, "n_frames", 1))
-
-
-def _spooled(path: Path, box: SecretBox, seal: bool) -> int:
-    """The page count of a spooled fax, sealed first when files are encrypted."""
-    if seal:
-        seal_in_place(path, box)
-    return _count_pages(path, box)
 
 
 class RenderStep:
@@ -62,16 +56,20 @@ class RenderStep:
         self.db = db
         self.renderer = renderer
         self.box = secret_box(settings)
+        self.spool = open_spool(settings, db)
 
     async def render(self, work: JobWork, claim: Claim) -> Rendered:
         rendering: dict[str, Any] = work.options.get("renderingOptions") or {}
         transport: dict[str, Any] = work.options.get("transportOptions") or {}
         fine = rendering.get("resolution", "HIGH") != "LOW"
         csid = transport.get("csid") or self.settings.default_csid
-        out = files.spool_file(self.settings.data_dir, work.job_id, claim.idx)
-        seal = self.settings.encrypt_files
-        if out.exists():
-            pages = await anyio.to_thread.run_sync(_spooled, out, self.box, seal)
+        key = ImageKey(work.job_id, ImageKind.SENT, claim.idx)
+        out = scratch_file(self.settings.data_dir, work.job_id, f"sent-{claim.idx}")
+        await anyio.to_thread.run_sync(
+            functools.partial(out.parent.mkdir, parents=True, exist_ok=True)
+        )
+        if await fetch_file(self.spool, key, out):
+            pages = await anyio.to_thread.run_sync(_count_pages, out)
             return Rendered(out, pages, fine, csid)
         job = await self._render_job(work, rendering, fine, csid)
         recipient = RenderRecipient(
@@ -80,12 +78,10 @@ class RenderStep:
             normalised_number=claim.numbers[0],
             properties=claim.properties,
         )
-        out.parent.mkdir(parents=True, exist_ok=True)
         pages = await self.renderer.render(
-            job, recipient, files.cache_dir(self.settings.data_dir, work.job_id), out
+            job, recipient, cache_dir(self.settings.data_dir, work.job_id), out
         )
-        if seal:
-            await anyio.to_thread.run_sync(seal_in_place, out, self.box)
+        await put_file(self.spool, key, out)
         return Rendered(out, pages, fine, csid)
 
     def _sources(self, work: JobWork) -> tuple[SourceDocument, ...]:

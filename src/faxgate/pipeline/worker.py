@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import socket
 import time
@@ -29,10 +28,9 @@ from faxgate.domain.attempt import CallRecord, Claim, NextStep
 from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
-from faxgate.pipeline import blocklists, files
+from faxgate.pipeline import blocklists
 from faxgate.pipeline.notifications import enqueue_for_job
 from faxgate.pipeline.render_step import RenderStep
-from faxgate.pipeline.sealed_files import plain_copy, seal_in_place
 from faxgate.pipeline.steps import (
     after_call,
     call_record,
@@ -44,6 +42,8 @@ from faxgate.render import RenderFailure
 from faxgate.store import queue
 from faxgate.store.db import Database
 from faxgate.store.disk import DiskGuard, with_room
+from faxgate.store.scratch import remove_scratch, scratch_file
+from faxgate.store.spool import ImageKey, ImageKind, put_file
 from faxgate.store.work import load_job_work
 
 log = structlog.get_logger("faxgate.pipeline")
@@ -204,7 +204,7 @@ class Pipeline:
             fine_resolution=rendered.fine,
             tsi=rendered.csid,
             attempt=claim.attempts + 1,
-            received_path=files.received_file(self.settings.data_dir, claim.job_id, claim.idx),
+            received_path=scratch_file(self.settings.data_dir, claim.job_id, f"rx-{claim.idx}"),
         )
         started = time.time()
         fault: Exception | None = None
@@ -231,21 +231,21 @@ class Pipeline:
             claim, call_record(call, outcome, self.carrier.name, started, ended), step
         )
 
-    async def _transmit_sealed(self, call: FaxCall) -> CallOutcome:
-        """The call with a plain copy of a sealed spool file; the received image sealed
-        afterwards when files are encrypted."""
-        scratch = files.cache_dir(self.settings.data_dir, call.job_id)
-        copy = await anyio.to_thread.run_sync(plain_copy, call.document, self.render.box, scratch)
+    async def _transmit_spooled(self, call: FaxCall) -> CallOutcome:
+        """The call from the render step's local copy of the fax, removed afterwards with the
+        received image, which goes into the spool first."""
         try:
-            outcome = await self._transmit(
-                call if copy is None else dataclasses.replace(call, document=copy)
-            )
+            outcome = await self._transmit(call)
         finally:
-            if copy is not None:
-                copy.unlink(missing_ok=True)
+            await anyio.to_thread.run_sync(call.document.unlink, True)
         received = outcome.received_path
-        if self.settings.encrypt_files and received is not None and received.exists():
-            await anyio.to_thread.run_sync(seal_in_place, received, self.render.box)
+        try:
+            if received is not None and await anyio.to_thread.run_sync(received.exists):
+                key = ImageKey(call.job_id, ImageKind.RECEIVED, call.recipient_index)
+                await put_file(self.render.spool, key, received)
+        finally:
+            if call.received_path is not None:
+                await anyio.to_thread.run_sync(call.received_path.unlink, True)
         return outcome
 
     async def _job_exists(self, claim: Claim) -> bool:
@@ -278,20 +278,17 @@ class Pipeline:
         """The job was deleted (nothing of it may remain) or expired (it ends as such)."""
         if why is Withdrawn.DELETED:
             log.info("job deleted during its render or call: stopped", job_id=claim.job_id)
-            await anyio.to_thread.run_sync(
-                files.remove_job_files, self.settings.data_dir, [claim.job_id]
-            )
+            await self.render.spool.delete_jobs([claim.job_id])
             return
         log.info("validity ended during the render: stopped", job_id=claim.job_id)
-        spooled = files.spool_file(self.settings.data_dir, claim.job_id, claim.idx)
-        await anyio.to_thread.run_sync(spooled.unlink, True)
+        await self.render.spool.delete(ImageKey(claim.job_id, ImageKind.SENT, claim.idx))
         await self._finish(claim, None, final_without_call(claim, FaxStatus.CANCELLED, _EXPIRED))
 
     async def _call(self, claim: Claim, call: FaxCall) -> CallOutcome:
         """The call, hung up if the job is deleted meanwhile. A call in progress when the
         validity ends is finished (the end bounds when a call may start). Shutdown waits for a
         call in progress as before, but still hangs up a deleted job's."""
-        transmit = asyncio.create_task(self._transmit_sealed(call))
+        transmit = asyncio.create_task(self._transmit_spooled(call))
         watcher = asyncio.create_task(self._watch(claim, expiry=False))
         stopping = False
         try:
@@ -341,4 +338,4 @@ class Pipeline:
         )
         if completed:
             log.info("job complete", job_id=claim.job_id)
-            await anyio.to_thread.run_sync(files.remove_cache, self.settings.data_dir, claim.job_id)
+            await anyio.to_thread.run_sync(remove_scratch, self.settings.data_dir, [claim.job_id])

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import anyio.to_thread
-
 from faxgate.domain.report import JobReport
-from faxgate.pipeline.files import remove_job_files
 from faxgate.service.errors import NotFound
 from faxgate.store import reports as store
 from faxgate.store.db import Database
 from faxgate.store.disk import with_room
+from faxgate.store.spool import Spool
 
 T = TypeVar("T")
 
@@ -27,7 +25,8 @@ T = TypeVar("T")
 class Scope:
     login: str
     dc: str | None = None  # None: every DC of this store
-    data_dir: Path | None = None  # where the jobs' files are removed with their reports
+    data_dir: Path | None = None  # its disk's reserve makes room for deletes on a full disk
+    spool: Spool | None = None  # where the jobs' fax images are removed with their reports
 
 
 async def _writing(scope: Scope, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -37,8 +36,8 @@ async def _writing(scope: Scope, attempt: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _remove_files(scope: Scope, job_ids: set[str]) -> None:
-    if scope.data_dir is not None and job_ids:
-        await anyio.to_thread.run_sync(remove_job_files, scope.data_dir, job_ids)
+    if scope.spool is not None and job_ids:
+        await scope.spool.delete_jobs(job_ids)
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,16 @@ delivery_attempts = Table(
     Column("delivered", Boolean, nullable=False),
 )
 Index("ix_delivery_attempts_delivery", delivery_attempts.c.delivery)
+
+# The database spool (FAXGATE_SPOOL=database): each fax image of a job, so that processes on
+# different hosts serve and redial it with nothing shared but the database. Deleted with
+# the job.
+fax_images = Table(
+    "fax_images",
+    metadata,
+    Column("job_id", ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # sent | received
+    Column("recipient", Integer, primary_key=True),
+    Column("content", LargeBinary, nullable=False),  # the TIFF, sealed when files are encrypted
+    Column("stored_at", Float, nullable=False),
+)
