@@ -208,9 +208,15 @@ def outcomes(db_url: str) -> Outcomes:
     return asyncio.run(read())
 
 
+def received_pages(tiff: bytes) -> int:
+    with Image.open(io.BytesIO(tiff)) as image:
+        return int(getattr(image, "n_frames", 1))
+
+
 def check_images(api: FaxgateServer, sent: dict[str, PlanEntry]) -> list[str]:
-    """Every job's fax as sent and, for one job per plan number, the received image (or its
-    404 when the call failed) and the last page as PNG, all from the API process."""
+    """Every job's fax as sent and, for one job per plan number, the received image (when the
+    call failed: its 404, or the pages that arrived) and the last page as PNG, all from the
+    API process."""
     problems: list[str] = []
     shown: set[str] = set()
     with api.client() as client:
@@ -230,6 +236,9 @@ def check_images(api: FaxgateServer, sent: dict[str, PlanEntry]) -> list[str]:
             if entry.status is FaxStatus.OK:
                 if received.status_code != 200 or received.content != tiff.content:
                     problems.append(f"{job_id} received.tiff: {received.status_code}")
+            elif received.status_code == 200:  # the pages the remote confirmed before failing
+                if received_pages(received.content) >= pages(entry):
+                    problems.append(f"{job_id} ({entry.status}) received every page")
             elif received.status_code != 404:
                 problems.append(f"{job_id} ({entry.status}) received.tiff: {received.status_code}")
             png = client.get(base + f"/pages/{pages(entry)}.png")
