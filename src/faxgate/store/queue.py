@@ -8,10 +8,22 @@ again: a crashed worker loses nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faxgate.domain.retry import FailureCounts
@@ -69,31 +81,48 @@ class NextStep:
     remote_csid: str | None
 
 
+_CLAIM_TRIES = 8  # candidates one claim looks at before it reports nothing due
+_LINE_LOCKS = 727276  # advisory-lock class of the per-destination guard (PostgreSQL)
+
+
 async def claim(
     conn: AsyncConnection, worker: str, now: float, lease_secs: float, per_destination: int
 ) -> Claim | None:
-    """Lease the most urgent due recipient whose line has a free channel (express first)."""
-    if conn.dialect.name == "postgresql":
-        # One claimer at a time, so the per-destination count below is exact; claims are short.
-        await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727275)")
-    other = recipients.alias("other")
-    line_in_use = (
-        select(func.count())
-        .where(
-            other.c.destination == recipients.c.destination,
-            other.c.lease_owner.is_not(None),
-            other.c.lease_until > now,
-        )
-        .scalar_subquery()
-    )
-    candidate = (
-        select(recipients.c.job_id, recipients.c.idx)
-        .where(
-            recipients.c.status == "PENDING",
-            recipients.c.next_attempt_at <= now,
-            or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= now),
-            line_in_use < per_destination,
-        )
+    """Lease the most urgent due recipient whose line has a free channel (express first).
+
+    On PostgreSQL claimers run side by side, with no lock they all queue on: the candidate
+    row is locked with FOR UPDATE SKIP LOCKED (two claimers never take one row), then its
+    destination with an advisory lock that is tried, not waited for (a busy line is skipped
+    for the next candidate). Only the holder of that lock leases on the line, and the
+    lease's UPDATE counts the line's live leases again: as a new statement under READ
+    COMMITTED (the writer's level) it sees every lease committed before the lock was free,
+    so the limit stays exact however many claimers run. SQLite's writers are serial, so
+    there the counts alone are exact.
+    """
+    row_locks = conn.dialect.name == "postgresql"
+    busy: set[str] = set()
+    for _ in range(_CLAIM_TRIES):
+        candidate = _candidate(now, per_destination, busy, row_locks)
+        picked = (await conn.execute(candidate)).first()
+        if picked is None:
+            return None
+        if not row_locks or await _try_line_lock(conn, picked.destination):
+            leased = await _lease(
+                conn, picked.job_id, picked.idx, worker, now, lease_secs, per_destination
+            )
+            if leased is not None:
+                return leased
+        busy.add(picked.destination)
+    return None
+
+
+def _candidate(
+    now: float, per_destination: int, busy: set[str], row_locks: bool
+) -> Select[tuple[str, int, str]]:
+    """The most urgent due recipient on a line with a free channel, skipping `busy` lines."""
+    query = (
+        select(recipients.c.job_id, recipients.c.idx, recipients.c.destination)
+        .where(_due(now), _live_leases(now) < per_destination)
         .order_by(
             recipients.c.express.desc(),
             recipients.c.next_attempt_at,
@@ -102,13 +131,69 @@ async def claim(
         )
         .limit(1)
     )
-    picked = (await conn.execute(candidate)).first()
-    if picked is None:
-        return None
+    if busy:
+        query = query.where(recipients.c.destination.not_in(sorted(busy)))
+    if row_locks:
+        query = query.with_for_update(skip_locked=True, of=recipients)
+    return query
+
+
+async def _try_line_lock(conn: AsyncConnection, destination: str) -> bool:
+    """The destination's advisory lock until commit, if no other claimer holds it now."""
+    got = await conn.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:lines, :key)"),
+        {"lines": _LINE_LOCKS, "key": _line_key(destination)},
+    )
+    return bool(got)
+
+
+def _line_key(destination: str) -> int:
+    """A 32-bit key: two lines that share one only make a claimer skip a line briefly."""
+    digest = hashlib.blake2b(destination.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _due(now: float) -> ColumnElement[bool]:
+    return and_(
+        recipients.c.status == "PENDING",
+        recipients.c.next_attempt_at <= now,
+        or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= now),
+    )
+
+
+def _live_leases(now: float) -> ScalarSelect[int]:
+    """Unexpired leases on the line of the recipient row in the enclosing statement."""
+    other = recipients.alias("other")
+    return (
+        select(func.count())
+        .where(
+            other.c.destination == recipients.c.destination,
+            other.c.lease_owner.is_not(None),
+            other.c.lease_until > now,
+        )
+        .scalar_subquery()
+    )
+
+
+async def _lease(
+    conn: AsyncConnection,
+    job_id: str,
+    idx: int,
+    worker: str,
+    now: float,
+    lease_secs: float,
+    per_destination: int,
+) -> Claim | None:
+    """Write the lease if the row is still due and its line still has a free channel."""
     row = (
         await conn.execute(
             update(recipients)
-            .where(recipients.c.job_id == picked.job_id, recipients.c.idx == picked.idx)
+            .where(
+                recipients.c.job_id == job_id,
+                recipients.c.idx == idx,
+                _due(now),
+                _live_leases(now) < per_destination,
+            )
             .values(lease_owner=worker, lease_until=now + lease_secs)
             .returning(
                 recipients.c.job_id,
@@ -123,7 +208,9 @@ async def claim(
                 recipients.c.valid_end,
             )
         )
-    ).one()
+    ).first()
+    if row is None:
+        return None
     return Claim(
         job_id=row.job_id,
         idx=row.idx,
