@@ -1,6 +1,6 @@
-"""The claim on PostgreSQL: many claimers side by side, each on its own connection, never
+"""The claim: on PostgreSQL many claimers side by side, each on its own connection, never
 lease more calls to one line than allowed, never take one recipient twice, and do not wait
-for each other."""
+for each other; on both databases the line of a redial is the number it dials."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from faxgate.store.db import Database
 from faxgate.store.jobs import NewJob, NewRecipient, insert_jobs
 from tests.conftest import CUST_NR, LOGIN
 
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
-]
+pytestmark = pytest.mark.anyio
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 CLAIMERS = 16
 LINES = ("0049301", "0049302", "0049303", "0049304")
@@ -54,11 +52,15 @@ async def _store(db: Database, jobs: Sequence[NewJob]) -> None:
 
 
 def _final(claim: queue.Claim, now: float) -> queue.NextStep:
+    return _step(claim, now, final=True, number_index=claim.number_index)
+
+
+def _step(claim: queue.Claim, now: float, final: bool, number_index: int) -> queue.NextStep:
     return queue.NextStep(
-        final=True,
-        status=FaxStatus.OK,
-        reason="OK",
-        number_index=claim.number_index,
+        final=final,
+        status=FaxStatus.OK if final else FaxStatus.PENDING,
+        reason="OK" if final else "PENDING: BUSY, will redial",
+        number_index=number_index,
         next_attempt_at=now,
         failures=FailureCounts(),
         pages=1,
@@ -69,6 +71,7 @@ def _final(claim: queue.Claim, now: float) -> queue.NextStep:
     )
 
 
+@on_postgresql
 @pytest.mark.parametrize("per_destination", [1, 2])
 async def test_concurrent_claimers_keep_every_line_within_its_channels(
     db: Database, per_destination: int
@@ -123,6 +126,7 @@ async def test_concurrent_claimers_keep_every_line_within_its_channels(
     assert most_at_once >= 2, "the claimers never overlapped: the test proved nothing"
 
 
+@on_postgresql
 async def test_a_claimer_skips_a_line_another_claim_holds_instead_of_waiting(
     db: Database,
 ) -> None:
@@ -153,3 +157,24 @@ async def test_a_claimer_skips_a_line_another_claim_holds_instead_of_waiting(
 
 def _job_id(n: int) -> str:
     return f"claims{n:016d}"
+
+
+async def test_a_redial_on_the_alternative_number_occupies_that_line(db: Database) -> None:
+    start = time.time() - 10
+    main, alternative = "0049555", "0049666"
+    await _store(db, [_job(1, [(main, alternative)], start, False)])
+    await _store(db, [_job(2, [(alternative,)], start + 1, False)])
+    now = time.time()
+    async with db.writer.begin() as conn:
+        first = await queue.claim(conn, "w1", now, 60, per_destination=1)
+    assert first is not None and first.destination == main
+    async with db.writer.begin() as conn:
+        redial = _step(first, start, final=False, number_index=1)
+        assert await queue.record(conn, first, "w1", None, redial, now)
+    async with db.writer.begin() as conn:
+        second = await queue.claim(conn, "w2", now, 60, per_destination=1)
+    async with db.writer.begin() as conn:
+        blocked = await queue.claim(conn, "w3", now, 60, per_destination=1)
+    assert second is not None
+    assert (second.job_id, second.destination) == (_job_id(1), alternative)
+    assert blocked is None, "job 2 was leased on the line the redial occupies"

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.numbers import dialled_number
 from faxgate.domain.retry import FailureCounts
 from faxgate.domain.statuses import FaxStatus
 from faxgate.store.tables import attempts, jobs, recipients
@@ -267,7 +268,7 @@ async def record(
             attempts=claim.attempts + (1 if call else 0),
             no_connect_failures=step.failures.no_connect,
             mid_fax_failures=step.failures.mid_fax,
-            destination=claim.numbers[step.number_index],
+            destination=dialled_number(claim.numbers, step.number_index),
             pages=step.pages,
             sent_ts=step.sent_ts,
             duration_secs=step.duration_secs,
