@@ -8,20 +8,20 @@ again: a crashed worker loses nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    ScalarSelect,
-    Select,
+    Row,
     and_,
+    bindparam,
     func,
     insert,
     or_,
     select,
-    text,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -83,7 +83,73 @@ class NextStep:
 
 
 _CLAIM_TRIES = 8  # candidates one claim looks at before it reports nothing due
-_LINE_LOCKS = 727276  # advisory-lock class of the per-destination guard (PostgreSQL)
+# Advisory-lock class of the per-destination guard (PostgreSQL); the line's key within it is
+# hashtext(destination): two lines that share a key only make a claimer skip one briefly.
+_LINE_LOCKS = 727276
+
+
+# The claim's statements are built once (bound values only), so a claim costs the client
+# little more than its round trips.
+_other = recipients.alias("other")
+_live_leases = (
+    select(func.count())
+    .where(
+        _other.c.destination == recipients.c.destination,  # the line of the row at hand
+        _other.c.lease_owner.is_not(None),
+        _other.c.lease_until > bindparam("now"),
+    )
+    .scalar_subquery()
+)
+_due = and_(
+    recipients.c.status == "PENDING",
+    recipients.c.next_attempt_at <= bindparam("now"),
+    or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= bindparam("now")),
+)
+_line_free = _live_leases < bindparam("per_destination")
+_most_urgent = (
+    select(recipients.c.job_id, recipients.c.idx, recipients.c.destination)
+    .where(_due, _line_free, recipients.c.destination.not_in(bindparam("busy", expanding=True)))
+    .order_by(
+        recipients.c.express.desc(),
+        recipients.c.next_attempt_at,
+        recipients.c.job_id,
+        recipients.c.idx,
+    )
+    .limit(1)
+)
+_CANDIDATE = _most_urgent.add_columns(true().label("line_locked"))
+# The line lock is tried outside the row's scan, so only for the one row returned.
+_locked_row = _most_urgent.with_for_update(skip_locked=True, of=recipients).cte("candidate")
+_CANDIDATE_ROW_LOCKS = select(
+    _locked_row.c.job_id,
+    _locked_row.c.idx,
+    _locked_row.c.destination,
+    func.pg_try_advisory_xact_lock(_LINE_LOCKS, func.hashtext(_locked_row.c.destination)).label(
+        "line_locked"
+    ),
+)
+_LEASE = (
+    update(recipients)
+    .where(
+        recipients.c.job_id == bindparam("picked_job"),
+        recipients.c.idx == bindparam("picked_idx"),
+        _due,
+        _line_free,
+    )
+    .values(lease_owner=bindparam("worker"), lease_until=bindparam("until"))
+    .returning(
+        recipients.c.job_id,
+        recipients.c.idx,
+        recipients.c.number,
+        recipients.c.properties,
+        recipients.c.numbers,
+        recipients.c.number_index,
+        recipients.c.attempts,
+        recipients.c.no_connect_failures,
+        recipients.c.mid_fax_failures,
+        recipients.c.valid_end,
+    )
+)
 
 
 async def claim(
@@ -92,126 +158,43 @@ async def claim(
     """Lease the most urgent due recipient whose line has a free channel (express first).
 
     On PostgreSQL claimers run side by side, with no lock they all queue on: the candidate
-    row is locked with FOR UPDATE SKIP LOCKED (two claimers never take one row), then its
-    destination with an advisory lock that is tried, not waited for (a busy line is skipped
-    for the next candidate). Only the holder of that lock leases on the line, and the
-    lease's UPDATE counts the line's live leases again: as a new statement under READ
-    COMMITTED (the writer's level) it sees every lease committed before the lock was free,
-    so the limit stays exact however many claimers run. SQLite's writers are serial, so
-    there the counts alone are exact.
+    row is locked with FOR UPDATE SKIP LOCKED (two claimers never take one row), and in the
+    same statement its destination with an advisory lock that is tried, not waited for (a
+    busy line is skipped for the next candidate). Only the holder of that lock leases on the
+    line, and the lease's UPDATE counts the line's live leases again: as a later statement
+    under READ COMMITTED (the writer's level) it sees every lease committed before the lock
+    was free, so the limit stays exact however many claimers run. SQLite's writers are
+    serial, so there the counts alone are exact.
     """
-    row_locks = conn.dialect.name == "postgresql"
-    busy: set[str] = set()
+    candidate = _CANDIDATE_ROW_LOCKS if conn.dialect.name == "postgresql" else _CANDIDATE
+    busy: list[str] = []
     for _ in range(_CLAIM_TRIES):
-        candidate = _candidate(now, per_destination, busy, row_locks)
-        picked = (await conn.execute(candidate)).first()
+        found = await conn.execute(
+            candidate, {"now": now, "per_destination": per_destination, "busy": busy}
+        )
+        picked = found.first()
         if picked is None:
             return None
-        if not row_locks or await _try_line_lock(conn, picked.destination):
-            leased = await _lease(
-                conn, picked.job_id, picked.idx, worker, now, lease_secs, per_destination
+        if picked.line_locked:
+            leased = await conn.execute(
+                _LEASE,
+                {
+                    "picked_job": picked.job_id,
+                    "picked_idx": picked.idx,
+                    "now": now,
+                    "per_destination": per_destination,
+                    "worker": worker,
+                    "until": now + lease_secs,
+                },
             )
-            if leased is not None:
-                return leased
-        busy.add(picked.destination)
+            row = leased.first()
+            if row is not None:
+                return _claim_from(row)
+        busy.append(picked.destination)
     return None
 
 
-def _candidate(
-    now: float, per_destination: int, busy: set[str], row_locks: bool
-) -> Select[tuple[str, int, str]]:
-    """The most urgent due recipient on a line with a free channel, skipping `busy` lines."""
-    query = (
-        select(recipients.c.job_id, recipients.c.idx, recipients.c.destination)
-        .where(_due(now), _live_leases(now) < per_destination)
-        .order_by(
-            recipients.c.express.desc(),
-            recipients.c.next_attempt_at,
-            recipients.c.job_id,
-            recipients.c.idx,
-        )
-        .limit(1)
-    )
-    if busy:
-        query = query.where(recipients.c.destination.not_in(sorted(busy)))
-    if row_locks:
-        query = query.with_for_update(skip_locked=True, of=recipients)
-    return query
-
-
-async def _try_line_lock(conn: AsyncConnection, destination: str) -> bool:
-    """The destination's advisory lock until commit, if no other claimer holds it now."""
-    got = await conn.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:lines, :key)"),
-        {"lines": _LINE_LOCKS, "key": _line_key(destination)},
-    )
-    return bool(got)
-
-
-def _line_key(destination: str) -> int:
-    """A 32-bit key: two lines that share one only make a claimer skip a line briefly."""
-    digest = hashlib.blake2b(destination.encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _due(now: float) -> ColumnElement[bool]:
-    return and_(
-        recipients.c.status == "PENDING",
-        recipients.c.next_attempt_at <= now,
-        or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= now),
-    )
-
-
-def _live_leases(now: float) -> ScalarSelect[int]:
-    """Unexpired leases on the line of the recipient row in the enclosing statement."""
-    other = recipients.alias("other")
-    return (
-        select(func.count())
-        .where(
-            other.c.destination == recipients.c.destination,
-            other.c.lease_owner.is_not(None),
-            other.c.lease_until > now,
-        )
-        .scalar_subquery()
-    )
-
-
-async def _lease(
-    conn: AsyncConnection,
-    job_id: str,
-    idx: int,
-    worker: str,
-    now: float,
-    lease_secs: float,
-    per_destination: int,
-) -> Claim | None:
-    """Write the lease if the row is still due and its line still has a free channel."""
-    row = (
-        await conn.execute(
-            update(recipients)
-            .where(
-                recipients.c.job_id == job_id,
-                recipients.c.idx == idx,
-                _due(now),
-                _live_leases(now) < per_destination,
-            )
-            .values(lease_owner=worker, lease_until=now + lease_secs)
-            .returning(
-                recipients.c.job_id,
-                recipients.c.idx,
-                recipients.c.number,
-                recipients.c.properties,
-                recipients.c.numbers,
-                recipients.c.number_index,
-                recipients.c.attempts,
-                recipients.c.no_connect_failures,
-                recipients.c.mid_fax_failures,
-                recipients.c.valid_end,
-            )
-        )
-    ).first()
-    if row is None:
-        return None
+def _claim_from(row: Row[Any]) -> Claim:
     return Claim(
         job_id=row.job_id,
         idx=row.idx,
