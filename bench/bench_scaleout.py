@@ -5,7 +5,8 @@ Faxes: `faxgate serve --no-workers` takes the jobs and N `faxgate worker` proces
 simulator carrier, 4 channels and their own render pool each) send them, all on one
 throwaway PostgreSQL (tests/pg_server.py) and one data directory. One-page faxes, each to
 its own number, are submitted by 16 concurrent clients; the clock stops when the last report
-is final. The ratio is against 1 worker in the same run.
+is final. The ratio is against 1 worker in the same run; the worker counts alternate their
+order over the rounds and the table gives the median of each.
 
 Claims: 16 claimers (over several processes, each claimer on its own connection) lease due
 recipients and finish each one (a second transaction, as a worker's record does) for a fixed
@@ -15,7 +16,7 @@ faxgate.store.queue.claim. Two queues: every recipient on a line of its own, and
 on 8 lines with one call per line. The variants alternate over the rounds; the table gives
 the median of each.
 
-    .venv/bin/python -m bench.bench_scaleout [--faxes 100] [--workers 1,2,4]
+    .venv/bin/python -m bench.bench_scaleout [--faxes 80] [--workers 1,2,4]
         [--claim-secs 4] [--rounds 2] [--part all|faxes|claims]
 """
 
@@ -142,7 +143,7 @@ def measure_faxes(server: str, worker_count: int, faxes: int) -> float:
         api_server(db_url, Path(tmp)) as api,
         workers(db_url, Path(tmp), worker_count),
     ):
-        asyncio.run(run_faxes(api.url, 4 * CHANNELS * worker_count))  # every worker warm
+        asyncio.run(run_faxes(api.url, 2 * CHANNELS * worker_count))  # every worker warm
         seconds, ok = asyncio.run(run_faxes(api.url, faxes))
     rate = faxes / seconds
     print(
@@ -157,20 +158,24 @@ def _workers(count: int) -> str:
     return f"{count} worker process{'es' if count > 1 else '  '}"
 
 
-def bench_faxes(server: str, counts: list[int], faxes: int) -> list[tuple[int, float]]:
+def bench_faxes(server: str, counts: list[int], faxes: int, rounds: int) -> list[tuple[int, float]]:
     _pipeline_env()
     print(
         f"faxes: {faxes} one-page faxes, {CLAIMERS} clients, simulator carrier, "
-        f"{CHANNELS} channels per worker, {os.cpu_count()} cores",
+        f"{CHANNELS} channels per worker, {rounds} rounds, {os.cpu_count()} cores",
         flush=True,
     )
-    rates = [(count, measure_faxes(server, count, faxes)) for count in counts]
-    base = rates[0][1]
-    for count, rate in rates:
+    rates: dict[int, list[float]] = {count: [] for count in counts}
+    for round_no in range(rounds):
+        for count in counts if round_no % 2 == 0 else list(reversed(counts)):
+            rates[count].append(measure_faxes(server, count, faxes))
+    medians = [(count, statistics.median(rates[count])) for count in counts]
+    base = medians[0][1]
+    for count, rate in medians:
         print(
             f"  {_workers(count)}  {rate:6.1f} faxes/s = {rate / base:.2f} × {_workers(counts[0])}"
         )
-    return rates
+    return medians
 
 
 # ---- claims per second under 16 concurrent claimers -------------------------------------
@@ -389,7 +394,7 @@ def bench_claims(server: str, args: argparse.Namespace) -> list[tuple[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--faxes", type=int, default=100)
+    parser.add_argument("--faxes", type=int, default=80)
     parser.add_argument("--workers", default="1,2,4", help="worker process counts, first = base")
     parser.add_argument("--claim-secs", type=float, default=4.0)
     parser.add_argument("--claim-processes", type=int, default=2)
@@ -402,7 +407,8 @@ def main() -> None:
         if args.part in ("all", "claims"):
             bench_claims(server, args)
         if args.part in ("all", "faxes"):
-            bench_faxes(server, [int(n) for n in args.workers.split(",")], args.faxes)
+            counts = [int(n) for n in args.workers.split(",")]
+            bench_faxes(server, counts, args.faxes, args.rounds)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ class NextStep:
     remote_csid: str | None
 
 
-_CLAIM_TRIES = 8  # candidates one claim looks at before it reports nothing due
+_CLAIM_TRIES = 4  # candidates one claim looks at before it reports nothing due
 # Advisory-lock class of the per-destination guard (PostgreSQL); the line's key within it is
 # hashtext(destination): two lines that share a key only make a claimer skip one briefly.
 _LINE_LOCKS = 727276
