@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faxgate.domain.numbers import InvalidNumber, normalise
+from faxgate.domain.numbers import InvalidNumber, dialled_number, normalise
 
 SEPARATORS = " -/()"
 digit_groups = st.lists(st.text("0123456789", min_size=1, max_size=6), min_size=1, max_size=6)
@@ -123,3 +123,14 @@ def test_normalise_is_idempotent(plus: bool, groups: list[str]) -> None:
     except InvalidNumber:
         return
     assert normalise(once) == once
+
+
+def test_the_number_dialled_is_the_indexed_one() -> None:
+    numbers = ("0049301", "0049302", "0049303")
+    assert [dialled_number(numbers, i) for i in range(3)] == list(numbers)
+
+
+@pytest.mark.parametrize("index", [-1, 3])
+def test_an_index_outside_the_numbers_is_refused(index: int) -> None:
+    with pytest.raises(IndexError, match=f"number index {index} outside"):
+        dialled_number(("0049301", "0049302", "0049303"), index)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faxgate.domain.numbers import dialled_number
 from faxgate.domain.retry import FailureCounts
 from faxgate.domain.statuses import FaxStatus
 
@@ -26,7 +27,7 @@ class Claim:
 
     @property
     def destination(self) -> str:
-        return self.numbers[self.number_index]
+        return dialled_number(self.numbers, self.number_index)
 
 
 @dataclass(frozen=True)

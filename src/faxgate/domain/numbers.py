@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _SEPARATORS = re.compile(r"[\s\-/().]")
 _DIGITS = re.compile(r"[0-9]{3,24}")  # ASCII only: \d would admit any script's digits
@@ -20,3 +21,12 @@ def normalise(number: str) -> str:
     if not _DIGITS.fullmatch(compact):
         raise InvalidNumber(f"not a fax number: {number!r} (digits, spaces, +, -, /, (, ) only)")
     return compact
+
+
+def dialled_number(numbers: Sequence[str], index: int) -> str:
+    """The number a recipient's next call dials: `index` into its normalised numbers (the main
+    number, then the alternatives). The store keeps it beside the index for the line guard;
+    every writer takes it from here, so the two cannot disagree."""
+    if not 0 <= index < len(numbers):
+        raise IndexError(f"number index {index} outside the recipient's {len(numbers)} numbers")
+    return numbers[index]

@@ -18,6 +18,7 @@ import anyio.to_thread
 from PIL import Image
 
 from faxgate.config import Settings
+from faxgate.domain.attempt import Claim
 from faxgate.domain.statuses import FaxStatus
 from faxgate.render import (
     DEFAULT_COVER_HTML,
@@ -30,7 +31,6 @@ from faxgate.render import (
 )
 from faxgate.sealing.keys import secret_box
 from faxgate.store.db import Database
-from faxgate.store.queue import Claim
 from faxgate.store.scratch import cache_dir, scratch_file
 from faxgate.store.spool import ImageKey, ImageKind, fetch_file, put_file
 from faxgate.store.spools import open_spool

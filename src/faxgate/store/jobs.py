@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection
 
+from faxgate.domain.numbers import dialled_number
 from faxgate.domain.report import Reference
 from faxgate.store.tables import documents, jobs, recipients, templates
 
@@ -103,7 +104,8 @@ def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
                 "express": job.express,
                 "next_attempt_at": job.valid_start,
                 "valid_end": job.valid_end,
-                "destination": r.numbers[0],
+                "number_index": 0,
+                "destination": dialled_number(r.numbers, 0),
             }
             for job in batch
             for i, r in enumerate(job.recipients)

@@ -9,74 +9,140 @@ again: a crashed worker loses nothing.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.domain.attempt import CallRecord, NextStep
-from faxgate.domain.attempt import Claim as Claim  # noqa: PLC0414 - re-export, see below
+from faxgate.domain.attempt import CallRecord, Claim, NextStep
+from faxgate.domain.numbers import dialled_number
 from faxgate.domain.retry import FailureCounts
 from faxgate.store.tables import attempts, jobs, recipients
 
-# pipeline/render_step.py still imports Claim from here; once it takes it from
-# faxgate.domain.attempt, the re-export above goes.
+_CLAIM_TRIES = 4  # candidates one claim looks at before it reports nothing due
+# Advisory-lock class of the per-destination guard (PostgreSQL); the line's key within it is
+# hashtext(destination): two lines that share a key only make a claimer skip one briefly.
+_LINE_LOCKS = 727276
+
+
+# The claim's statements are built once (bound values only), so a claim costs the client
+# little more than its round trips.
+_other = recipients.alias("other")
+_live_leases = (
+    select(func.count())
+    .where(
+        _other.c.destination == recipients.c.destination,  # the line of the row at hand
+        _other.c.lease_owner.is_not(None),
+        _other.c.lease_until > bindparam("now"),
+    )
+    .scalar_subquery()
+)
+_due = and_(
+    recipients.c.status == "PENDING",
+    recipients.c.next_attempt_at <= bindparam("now"),
+    or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= bindparam("now")),
+)
+_line_free = _live_leases < bindparam("per_destination")
+_most_urgent = (
+    select(recipients.c.job_id, recipients.c.idx, recipients.c.destination)
+    .where(_due, _line_free, recipients.c.destination.not_in(bindparam("busy", expanding=True)))
+    .order_by(
+        recipients.c.express.desc(),
+        recipients.c.next_attempt_at,
+        recipients.c.job_id,
+        recipients.c.idx,
+    )
+    .limit(1)
+)
+_CANDIDATE = _most_urgent.add_columns(true().label("line_locked"))
+# The line lock is tried outside the row's scan, so only for the one row returned.
+_locked_row = _most_urgent.with_for_update(skip_locked=True, of=recipients).cte("candidate")
+_CANDIDATE_ROW_LOCKS = select(
+    _locked_row.c.job_id,
+    _locked_row.c.idx,
+    _locked_row.c.destination,
+    func.pg_try_advisory_xact_lock(_LINE_LOCKS, func.hashtext(_locked_row.c.destination)).label(
+        "line_locked"
+    ),
+)
+_LEASE = (
+    update(recipients)
+    .where(
+        recipients.c.job_id == bindparam("picked_job"),
+        recipients.c.idx == bindparam("picked_idx"),
+        _due,
+        _line_free,
+    )
+    .values(lease_owner=bindparam("worker"), lease_until=bindparam("until"))
+    .returning(
+        recipients.c.job_id,
+        recipients.c.idx,
+        recipients.c.number,
+        recipients.c.properties,
+        recipients.c.numbers,
+        recipients.c.number_index,
+        recipients.c.attempts,
+        recipients.c.no_connect_failures,
+        recipients.c.mid_fax_failures,
+        recipients.c.valid_end,
+    )
+)
 
 
 async def claim(
     conn: AsyncConnection, worker: str, now: float, lease_secs: float, per_destination: int
 ) -> Claim | None:
-    """Lease the most urgent due recipient whose line has a free channel (express first)."""
-    if conn.dialect.name == "postgresql":
-        # One claimer at a time, so the per-destination count below is exact; claims are short.
-        await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727275)")
-    other = recipients.alias("other")
-    line_in_use = (
-        select(func.count())
-        .where(
-            other.c.destination == recipients.c.destination,
-            other.c.lease_owner.is_not(None),
-            other.c.lease_until > now,
+    """Lease the most urgent due recipient whose line has a free channel (express first).
+
+    On PostgreSQL claimers run side by side, with no lock they all queue on: the candidate
+    row is locked with FOR UPDATE SKIP LOCKED (two claimers never take one row), and in the
+    same statement its destination with an advisory lock that is tried, not waited for (a
+    busy line is skipped for the next candidate). Only the holder of that lock leases on the
+    line, and the lease's UPDATE counts the line's live leases again: as a later statement
+    under READ COMMITTED (the writer's level) it sees every lease committed before the lock
+    was free, so the limit stays exact however many claimers run. SQLite's writers are
+    serial, so there the counts alone are exact.
+    """
+    candidate = _CANDIDATE_ROW_LOCKS if conn.dialect.name == "postgresql" else _CANDIDATE
+    busy: list[str] = []
+    for _ in range(_CLAIM_TRIES):
+        found = await conn.execute(
+            candidate, {"now": now, "per_destination": per_destination, "busy": busy}
         )
-        .scalar_subquery()
-    )
-    candidate = (
-        select(recipients.c.job_id, recipients.c.idx)
-        .where(
-            recipients.c.status == "PENDING",
-            recipients.c.next_attempt_at <= now,
-            or_(recipients.c.lease_owner.is_(None), recipients.c.lease_until <= now),
-            line_in_use < per_destination,
-        )
-        .order_by(
-            recipients.c.express.desc(),
-            recipients.c.next_attempt_at,
-            recipients.c.job_id,
-            recipients.c.idx,
-        )
-        .limit(1)
-    )
-    picked = (await conn.execute(candidate)).first()
-    if picked is None:
-        return None
-    row = (
-        await conn.execute(
-            update(recipients)
-            .where(recipients.c.job_id == picked.job_id, recipients.c.idx == picked.idx)
-            .values(lease_owner=worker, lease_until=now + lease_secs)
-            .returning(
-                recipients.c.job_id,
-                recipients.c.idx,
-                recipients.c.number,
-                recipients.c.properties,
-                recipients.c.numbers,
-                recipients.c.number_index,
-                recipients.c.attempts,
-                recipients.c.no_connect_failures,
-                recipients.c.mid_fax_failures,
-                recipients.c.valid_end,
+        picked = found.first()
+        if picked is None:
+            return None
+        if picked.line_locked:
+            leased = await conn.execute(
+                _LEASE,
+                {
+                    "picked_job": picked.job_id,
+                    "picked_idx": picked.idx,
+                    "now": now,
+                    "per_destination": per_destination,
+                    "worker": worker,
+                    "until": now + lease_secs,
+                },
             )
-        )
-    ).one()
+            row = leased.first()
+            if row is not None:
+                return _claim_from(row)
+        busy.append(picked.destination)
+    return None
+
+
+def _claim_from(row: Row[Any]) -> Claim:
     return Claim(
         job_id=row.job_id,
         idx=row.idx,
@@ -133,7 +199,7 @@ async def record(
             attempts=claim.attempts + (1 if call else 0),
             no_connect_failures=step.failures.no_connect,
             mid_fax_failures=step.failures.mid_fax,
-            destination=claim.numbers[step.number_index],
+            destination=dialled_number(claim.numbers, step.number_index),
             pages=step.pages,
             sent_ts=step.sent_ts,
             duration_secs=step.duration_secs,
