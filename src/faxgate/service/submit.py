@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode, text_charset
+from faxgate.api.wire_in import Document, FaxJobRequest, OverlayMode
 from faxgate.config import Settings
+from faxgate.domain.charsets import text_charset
 from faxgate.domain.ids import dc_code, new_job_id
 from faxgate.domain.job_validity import InvalidValidity, validity_window
 from faxgate.domain.mail_addresses import address_fault
