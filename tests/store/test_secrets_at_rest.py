@@ -29,6 +29,7 @@ from faxgate.store.tables import accounts, jobs
 from tests.api.helpers import send, wait_final
 from tests.conftest import CUST_NR, Service, make_settings, start_service
 from tests.documents import job
+from tests.legacy_rows import legacy_options
 from tests.notify.receiver import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, running_receiver
 
 pytestmark = pytest.mark.anyio
@@ -164,8 +165,11 @@ async def test_secrets_are_not_stored_in_plain_text_and_pushes_still_work(
         assert_no_secret(data, where)
 
 
-async def write_as_before_encryption(db: Database, job_id: str, token_url: str, url: str) -> None:
-    """The rows as the versions before encryption wrote them: secrets in plain text."""
+async def write_as_before_encryption(
+    db: Database, job_id: str, request: dict[str, Any], token_url: str, url: str
+) -> None:
+    """The rows as the versions before encryption wrote them: secrets in plain text, the job
+    options in the camelCase form of their time."""
     async with db.writer.begin() as conn:
         await conn.execute(
             accounts.update()
@@ -186,14 +190,8 @@ async def write_as_before_encryption(db: Database, job_id: str, token_url: str, 
                 )
             )
         )
-        options = json.loads(
-            str(await conn.scalar(sa.select(jobs.c.options).where(jobs.c.job_id == job_id)))
-        )
-        options["statusReportOptions"]["httpStatusPush"]["credentials"] = CLIENT_SECRET
         await conn.execute(
-            jobs.update()
-            .where(jobs.c.job_id == job_id)
-            .values(options=json.dumps(options, separators=(",", ":")))
+            jobs.update().where(jobs.c.job_id == job_id).values(options=legacy_options(request))
         )
 
 
@@ -208,8 +206,11 @@ async def test_rows_stored_in_plain_text_still_work_and_reseal_encrypts_them(
                 job("+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, "changed")),
             )
             default = await send(service.client, job("+99900"))
+            as_before = job(
+                "+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, CLIENT_SECRET)
+            )
             await write_as_before_encryption(
-                db, oauth, receiver.url("/token"), receiver.url("/basic")
+                db, oauth, as_before, receiver.url("/token"), receiver.url("/basic")
             )
             stored = b"".join(data for _, data in await raw_storage(db, settings))
             assert all(any(s in stored for s in spellings(secret)) for secret in SECRETS)
