@@ -56,6 +56,7 @@ from bench.bench_intake import (
     started,
 )
 from faxgate.domain.attempt import Claim
+from faxgate.domain.job import JobOptions
 from faxgate.domain.report import Reference
 from faxgate.domain.retry import FailureCounts
 from faxgate.store import queue
@@ -267,7 +268,7 @@ def _jobs(count: int, lines: int | None, start: float) -> list[NewJob]:
                 dc="dc1",
                 created_at=start,
                 reference=Reference(),
-                options_json="{}",
+                options=JobOptions(),
                 payload_hash="0" * 64,
                 valid_start=start + n * 1e-4,
                 valid_end=start + 86400,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 
 import pytest
 from sqlalchemy import func, select
 
 from faxgate.domain.ids import JOB_ID_PATTERN
+from faxgate.domain.job import Overlay, OverlayMode, PaperFormat, Resolution, Transport
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth
 from faxgate.service.account_admin import add_template
+from faxgate.store.job_json import options_from_json
 from faxgate.store.tables import documents, jobs, recipients
 from tests.api.helpers import send
 from tests.conftest import CUST_NR, LOGIN, PASSWORD, Service
@@ -93,12 +95,12 @@ async def test_python_sdk_snake_case_body_is_understood(api: Service) -> None:
     }
     job_id = await send(api.client, body)
     async with api.db.reader.connect() as conn:
-        options = json.loads(
+        options = options_from_json(
             str(await conn.scalar(select(jobs.c.options).where(jobs.c.job_id == job_id)))
         )
-    assert options["renderingOptions"]["paperFormat"] == "LETTER"
-    assert options["renderingOptions"]["resolution"] == "LOW"
-    assert options["renderingOptions"]["coverpageTemplate"] == "x.html"
+    assert options.rendering.paper is PaperFormat.LETTER
+    assert options.rendering.resolution is Resolution.LOW
+    assert options.rendering.cover_template == "x.html"
 
 
 async def test_java_sdk_explicit_nulls_are_absent(api: Service) -> None:
@@ -155,16 +157,16 @@ async def test_full_request_is_stored_including_later_options(api: Service) -> N
     job_id = await send(api.client, body)
     async with api.db.reader.connect() as conn:
         row = (await conn.execute(select(jobs).where(jobs.c.job_id == job_id))).one()
-    options = json.loads(row.options)
-    assert options["transportOptions"] == {
-        "csid": "ACME Corp",
-        "isExpress": True,
-        "isBlacklistEnabled": True,
-    }
-    assert options["renderingOptions"]["overlay"] == {"name": "letterhead", "mode": "FIRST_PAGE"}
-    assert options["statusReportOptions"]["httpStatusPush"]["authMethod"] == "HTTP_DIGEST"
-    assert options["statusReportOptions"]["reportMail"]["attachedFaxImageMode"] == "ALWAYS"
-    assert "data" not in options["documents"][0]
+    options = options_from_json(row.options)
+    assert options.transport == Transport(csid="ACME Corp", express=True, blocklist_enabled=True)
+    assert options.rendering.overlay == Overlay("letterhead", OverlayMode.FIRST_PAGE)
+    assert options.reporting.push is not None
+    assert options.reporting.push.auth is PushAuth.HTTP_DIGEST
+    assert options.reporting.mail is not None
+    assert options.reporting.mail.attached_fax_image_mode is ImageMode.ALWAYS
+    assert options.reporting.mail.attached_fax_image_format is ImageFormat.PDF
+    assert options.customer_reference == "ref"
+    assert body["documents"][0]["data"] not in row.options
     assert row.valid_end - row.valid_start == pytest.approx(79 * 60, abs=5)
     report = (await api.client.get(api.url(f"/reports/{job_id}"))).json()
     assert report["reference"] == {

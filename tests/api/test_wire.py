@@ -17,14 +17,12 @@ from faxgate.api.wire_in import (
     AuthMethod,
     BulkAction,
     BulkRequest,
-    Charset,
     FaxJobRequest,
     ImageFormat,
     ImageMode,
     OverlayMode,
     PaperFormat,
     Resolution,
-    text_charset,
 )
 from faxgate.api.wire_out import (
     FaxReportListOut,
@@ -33,6 +31,7 @@ from faxgate.api.wire_out import (
     deletion_json,
     report_json,
 )
+from faxgate.domain.charsets import Charset, text_charset
 from faxgate.domain.report import JobReport, RecipientReport, Reference
 from faxgate.domain.report_schema import FaxReportOut
 from faxgate.domain.statuses import FaxStatus

@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from faxgate.domain.attempt import Claim, NextStep
+from faxgate.domain.job import JobOptions
 from faxgate.domain.report import Reference
 from faxgate.domain.retry import FailureCounts
 from faxgate.domain.statuses import FaxStatus
@@ -37,7 +38,7 @@ def _job(n: int, numbers: Sequence[tuple[str, ...]], start: float, express: bool
         dc="dc1",
         created_at=start,
         reference=Reference(),
-        options_json="{}",
+        options=JobOptions(),
         payload_hash="0" * 64,
         valid_start=start,
         valid_end=start + 3600,

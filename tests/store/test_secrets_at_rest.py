@@ -5,7 +5,9 @@ pushes still reach a real loopback receiver with the right credentials and signa
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,13 +24,15 @@ from faxgate.cli.secrets import secrets_group
 from faxgate.config import Settings
 from faxgate.notify.signing import verify
 from faxgate.sealing.box import SecretBox
-from faxgate.sealing.keys import new_key
+from faxgate.sealing.keys import load_keys, new_key, secret_box
 from faxgate.store.accounts import update_account_settings
 from faxgate.store.db import Database
+from faxgate.store.job_json import options_from_json
 from faxgate.store.tables import accounts, jobs
 from tests.api.helpers import send, wait_final
 from tests.conftest import CUST_NR, Service, make_settings, start_service
 from tests.documents import job
+from tests.legacy_rows import legacy_options
 from tests.notify.receiver import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, running_receiver
 
 pytestmark = pytest.mark.anyio
@@ -164,8 +168,11 @@ async def test_secrets_are_not_stored_in_plain_text_and_pushes_still_work(
         assert_no_secret(data, where)
 
 
-async def write_as_before_encryption(db: Database, job_id: str, token_url: str, url: str) -> None:
-    """The rows as the versions before encryption wrote them: secrets in plain text."""
+async def write_as_before_encryption(
+    db: Database, job_id: str, request: dict[str, Any], token_url: str, url: str
+) -> None:
+    """The rows as the versions before encryption wrote them: secrets in plain text, the job
+    options in the camelCase form of their time."""
     async with db.writer.begin() as conn:
         await conn.execute(
             accounts.update()
@@ -186,14 +193,8 @@ async def write_as_before_encryption(db: Database, job_id: str, token_url: str, 
                 )
             )
         )
-        options = json.loads(
-            str(await conn.scalar(sa.select(jobs.c.options).where(jobs.c.job_id == job_id)))
-        )
-        options["statusReportOptions"]["httpStatusPush"]["credentials"] = CLIENT_SECRET
         await conn.execute(
-            jobs.update()
-            .where(jobs.c.job_id == job_id)
-            .values(options=json.dumps(options, separators=(",", ":")))
+            jobs.update().where(jobs.c.job_id == job_id).values(options=legacy_options(request))
         )
 
 
@@ -208,8 +209,11 @@ async def test_rows_stored_in_plain_text_still_work_and_reseal_encrypts_them(
                 job("+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, "changed")),
             )
             default = await send(service.client, job("+99900"))
+            as_before = job(
+                "+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, CLIENT_SECRET)
+            )
             await write_as_before_encryption(
-                db, oauth, receiver.url("/token"), receiver.url("/basic")
+                db, oauth, as_before, receiver.url("/token"), receiver.url("/basic")
             )
             stored = b"".join(data for _, data in await raw_storage(db, settings))
             assert all(any(s in stored for s in spellings(secret)) for secret in SECRETS)
@@ -235,6 +239,51 @@ async def test_rows_stored_in_plain_text_still_work_and_reseal_encrypts_them(
     for received in receiver.received:
         signature = received.headers["X-Faxgate-Signature"]
         assert verify(ACCOUNT_SECRET, signature, received.body, now=time.time())
+
+
+@pytest.mark.parametrize("form", ["camelCase", "v2"])
+async def test_rotate_key_and_reseal_move_job_credentials_of_either_stored_form(
+    db: Database, tmp_path: Path, database_url: str, form: str
+) -> None:
+    settings = make_settings(tmp_path, database_url)
+    request = job("+99900", **push("https://example.test/p", "HTTP_BASIC", USER, CLIENT_SECRET))
+    async for service in start_service(settings, db, workers=False):
+        job_id = await send(service.client, request)
+    if form == "camelCase":
+        async with db.writer.begin() as conn:
+            sealed = legacy_options(request, secret_box(settings).seal)
+            await conn.execute(jobs.update().where(jobs.c.job_id == job_id).values(options=sealed))
+    before = await stored_options(db, job_id)
+
+    await faxgate_process(settings, "secrets", "rotate-key")
+    output = await faxgate_process(settings, "secrets", "reseal")  # started after the rotation
+
+    after = await stored_options(db, job_id)
+    assert "jobs.options: 1 row(s) re-sealed" in output, output
+    assert ('"v":2' in after) is (form == "v2")  # re-sealed in the form it was stored in
+    old, new = (options_from_json(text).reporting.push for text in (before, after))
+    assert old is not None and new is not None and new.credentials
+    assert new.credentials != old.credentials and new.credentials.startswith("enc:v1:")
+    new_key_only = SecretBox(load_keys(settings)[:1])
+    assert new_key_only.unseal(new.credentials) == CLIENT_SECRET
+    for where, data in await raw_storage(db, settings):
+        assert_no_secret(data, where)
+
+
+async def faxgate_process(settings: Settings, *args: str) -> str:
+    """The CLI in a process of its own, as an operator runs it (this process keeps the keys
+    it read, as every running process does until it is restarted)."""
+    argv = [*args, "--data-dir", str(settings.data_dir), "--db", str(settings.db_url)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXGATE_")}
+    code = "from faxgate.cli import main; main()"
+    done = await anyio.run_process([sys.executable, "-c", code, *argv], env=env, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+async def stored_options(db: Database, job_id: str) -> str:
+    async with db.reader.connect() as conn:
+        return str(await conn.scalar(sa.select(jobs.c.options).where(jobs.c.job_id == job_id)))
 
 
 async def test_the_job_detail_and_push_errors_never_show_a_password(

@@ -15,6 +15,7 @@ from faxgate.api.bodies import check_elements, off_the_loop_if_large, read_body,
 from faxgate.api.context import context
 from faxgate.api.datacenters import data_center
 from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest, capped_job_request
+from faxgate.api.wire_map import job_from_wire
 from faxgate.api.wire_out import deletion_json, report_json
 from faxgate.config import Settings
 from faxgate.service import reports
@@ -51,9 +52,16 @@ async def send_job(request: Request) -> JSONResponse:
         )
         fax_request = await off_the_loop_if_large(body, lambda: _parse_job(body, ctx.settings))
         submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
+        now = datetime.now(UTC)
         job = await off_the_loop_if_large(
             body,
-            lambda: build_job(fax_request, body, submitter, ctx.settings, datetime.now(UTC)),
+            lambda: build_job(
+                *job_from_wire(fax_request, now, ctx.settings.max_mail_addresses),
+                body,
+                submitter,
+                ctx.settings,
+                now,
+            ),
         )
         await ctx.writer.store(job)
     log.info(

@@ -62,18 +62,6 @@ class Resolution(StrEnum):
     LOW = "LOW"
 
 
-class Charset(StrEnum):
-    """Character sets a .txt document may name."""
-
-    US_ASCII = "US-ASCII"
-    UTF_8 = "UTF-8"
-    UTF_16 = "UTF-16"
-    UTF_16BE = "UTF-16BE"
-    UTF_16LE = "UTF-16LE"
-    ISO_8859_1 = "ISO-8859-1"
-    WINDOWS_1252 = "WINDOWS-1252"
-
-
 class OverlayMode(StrEnum):
     """Which pages get the overlay; the cover page counts as the first page."""
 
@@ -118,18 +106,6 @@ class BulkAction(StrEnum):
 
     GET = "GET"
     DELETE = "DELETE"
-
-
-def text_charset(value: str | None) -> Charset:
-    """The Charset named by a document's `charset` (case-insensitive; default UTF-8)."""
-    key = (value or "").strip().upper().replace("_", "-")
-    if not key:
-        return Charset.UTF_8
-    try:
-        return Charset(key)
-    except ValueError:
-        allowed = ", ".join(c.value for c in Charset)
-        raise ValueError(f"unknown charset {value!r}: expected one of {allowed}") from None
 
 
 def _fax_number(value: str) -> str:

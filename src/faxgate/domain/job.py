@@ -109,7 +109,7 @@ class JobOptions:
 @dataclass(frozen=True)
 class JobDocument:
     name: str  # its extension decides the file type
-    charset: str | None = None  # canonical charset name, for .txt documents only
+    charset: str | None = None  # as the client named it; the service checks it for .txt
     reference: str | None = None  # URL fetched at render time instead of inline content
 
 

@@ -60,9 +60,18 @@ def add_one_month(moment: datetime) -> datetime:
 
 def validity_window(start: str | None, end: str | None, now: datetime) -> ValidityWindow:
     """The window of a job submitted at `now` (aware); raises InvalidValidity naming the field."""
-    start_at = parse_bound("meta.jobValid.start", start, now) if start else now
-    if end:
-        end_at = parse_bound("meta.jobValid.end", end, now)
+    return window_of(
+        parse_bound("meta.jobValid.start", start, now) if start else None,
+        parse_bound("meta.jobValid.end", end, now) if end else None,
+        now,
+    )
+
+
+def window_of(start: datetime | None, end: datetime | None, now: datetime) -> ValidityWindow:
+    """The window from bounds already parsed (None: not given); the rules of validity_window."""
+    start_at = now if start is None else start
+    if end is not None:
+        end_at = end
     else:
         try:
             end_at = add_one_month(start_at)

@@ -12,13 +12,13 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from PIL import Image
 
 from faxgate.config import Settings
 from faxgate.domain.attempt import Claim
+from faxgate.domain.job import Rendering
 from faxgate.domain.statuses import FaxStatus
 from faxgate.render import (
     DEFAULT_COVER_HTML,
@@ -59,10 +59,9 @@ class RenderStep:
         self.spool = open_spool(settings, db)
 
     async def render(self, work: JobWork, claim: Claim) -> Rendered:
-        rendering: dict[str, Any] = work.options.get("renderingOptions") or {}
-        transport: dict[str, Any] = work.options.get("transportOptions") or {}
-        fine = rendering.get("resolution", "HIGH") != "LOW"
-        csid = transport.get("csid") or self.settings.default_csid
+        rendering = work.options.rendering
+        fine = rendering.fine
+        csid = work.options.transport.csid or self.settings.default_csid
         key = ImageKey(work.job_id, ImageKind.SENT, claim.idx)
         out = scratch_file(self.settings.data_dir, work.job_id, f"sent-{claim.idx}")
         await anyio.to_thread.run_sync(
@@ -96,34 +95,34 @@ class RenderStep:
         )
 
     async def _render_job(
-        self, work: JobWork, rendering: dict[str, Any], fine: bool, csid: str
+        self, work: JobWork, rendering: Rendering, fine: bool, csid: str
     ) -> RenderJob:
-        cover_name = rendering.get("coverpageTemplate")
-        overlay_options = rendering.get("overlay")
+        cover_name = rendering.cover_template
+        overlay_options = rendering.active_overlay
         cover_html: str | None = None
         overlay: OverlaySpec | None = None
         async with self.db.reader.connect() as conn:
             if cover_name:
                 stored = await find_template(conn, work.cust_nr, "cover", cover_name)
                 cover_html = stored.decode("utf-8") if stored else DEFAULT_COVER_HTML
-            if overlay_options and overlay_options.get("mode") != "NO_OVERLAY":
+            if overlay_options is not None:
                 content = await find_template(
-                    conn, work.cust_nr, "overlay", overlay_options.get("name"), fallback=False
+                    conn, work.cust_nr, "overlay", overlay_options.name, fallback=False
                 )
                 if content is None:
                     raise RenderFailure(
                         FaxStatus.RENDERING_ERROR,
-                        f"the overlay template {overlay_options.get('name')!r} no longer exists",
+                        f"the overlay template {overlay_options.name!r} no longer exists",
                     )
-                overlay = OverlaySpec(content, overlay_options["mode"])
+                overlay = OverlaySpec(content, overlay_options.mode.value)
         # decrypting a large document takes a while: not on the event loop
         sources = await anyio.to_thread.run_sync(self._sources, work)
         return RenderJob(
             job_id=work.job_id,
             documents=sources,
-            paper=rendering.get("paperFormat", "A4"),
+            paper=rendering.paper_format.value,
             fine=fine,
-            header=rendering.get("header"),
+            header=rendering.header,
             csid=csid,
             cover_html=cover_html,
             overlay=overlay,

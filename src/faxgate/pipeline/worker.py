@@ -167,12 +167,11 @@ class Pipeline:
             expired = final_without_call(claim, FaxStatus.CANCELLED, _EXPIRED)
             await self._finish(claim, None, expired)
             return
-        transport = work.options.get("transportOptions") or {}
         blocked = blocklists.check(
             claim.destination,
-            parse_entries(work.account.get("blockList", [])),
+            parse_entries(work.account.block_list),
             self._deny_list.entries(),
-            bool(transport.get("isBlacklistEnabled")),
+            bool(work.options.transport.blocklist_enabled),
         )
         if blocked is not None:
             await self._finish(claim, None, final_without_call(claim, *blocked))

@@ -1,6 +1,6 @@
 """Which values of the stored JSON documents are secrets, and applying a function to them.
 
-Job options are the request as stored; account settings are `faxgate configure`'s; a push
+Job options are store/job_json.py's form; account settings are `faxgate configure`'s; a push
 target is the outbox row built from both at completion (pipeline/notifications.py).
 """
 
@@ -11,7 +11,11 @@ from typing import Any
 
 Path = tuple[str, ...]
 
-JOB_OPTIONS: tuple[Path, ...] = (("statusReportOptions", "httpStatusPush", "credentials"),)
+# job options in both stored forms (store/job_json.py): v2, and the camelCase rows before it
+JOB_OPTIONS: tuple[Path, ...] = (
+    ("reporting", "push", "credentials"),
+    ("statusReportOptions", "httpStatusPush", "credentials"),
+)
 ACCOUNT_SETTINGS: tuple[Path, ...] = (("pushSecret",), ("defaultPush", "credentials"))
 PUSH_TARGET: tuple[Path, ...] = (("credentials",), ("secret",))
 # the outbox snapshot holds the job options, for the XML echo

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.job import AccountSettings
+from faxgate.store.job_json import account_from_json
 from faxgate.store.tables import accounts, logins
 
 
@@ -61,6 +63,12 @@ async def get_account_settings(conn: AsyncConnection, cust_nr: str) -> dict[str,
     """The account's own settings (block list, push defaults, retention), as stored JSON."""
     text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
     return {} if text is None else dict(json.loads(text))
+
+
+async def load_account_settings(conn: AsyncConnection, cust_nr: str) -> AccountSettings:
+    """The account's settings, typed (secrets still sealed)."""
+    text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
+    return account_from_json(text)
 
 
 async def update_account_settings(

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection
 
+from faxgate.domain.job import JobOptions
 from faxgate.domain.numbers import dialled_number
 from faxgate.domain.report import Reference
+from faxgate.store.job_json import options_to_json
 from faxgate.store.tables import documents, jobs, recipients, templates
 
 _SQLITE_MAX_VARIABLES = 999  # the lowest limit of any SQLite build
@@ -44,7 +46,7 @@ class NewJob:
     dc: str
     created_at: float
     reference: Reference
-    options_json: str
+    options: JobOptions  # push credentials already sealed
     payload_hash: str
     valid_start: float
     valid_end: float
@@ -69,7 +71,7 @@ def insert_jobs(conn: Connection, batch: Sequence[NewJob]) -> None:
                 "customer_defined_id": job.reference.customer_defined_id,
                 "billing_code": job.reference.billing_code,
                 "billing_info": job.reference.billing_info,
-                "options": job.options_json,
+                "options": options_to_json(job.options),
                 "payload_hash": job.payload_hash,
                 "valid_start": job.valid_start,
                 "valid_end": job.valid_end,

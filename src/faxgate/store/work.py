@@ -3,14 +3,14 @@ and the account's templates."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.store.accounts import get_account_settings
+from faxgate.domain.job import AccountSettings, JobOptions
+from faxgate.store.accounts import load_account_settings
+from faxgate.store.job_json import options_from_json
 from faxgate.store.tables import documents, jobs, templates
 
 
@@ -27,9 +27,9 @@ class JobWork:
     job_id: str
     cust_nr: str
     created_at: float
-    options: dict[str, Any]  # the request as stored (camelCase keys, no document data)
+    options: JobOptions  # push credentials sealed
     documents: tuple[StoredDocument, ...]
-    account: dict[str, Any]  # the account's settings (block list, push defaults, ...)
+    account: AccountSettings  # secrets sealed
 
 
 async def load_job_work(conn: AsyncConnection, job_id: str) -> JobWork | None:
@@ -49,9 +49,9 @@ async def load_job_work(conn: AsyncConnection, job_id: str) -> JobWork | None:
         job_id=job_id,
         cust_nr=row.cust_nr,
         created_at=row.created_at,
-        options=json.loads(row.options),
+        options=options_from_json(row.options),
         documents=tuple(StoredDocument(d.name, d.charset, d.reference, d.content) for d in docs),
-        account=await get_account_settings(conn, row.cust_nr),
+        account=await load_account_settings(conn, row.cust_nr),
     )
 
 
