@@ -11,7 +11,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate
-from faxgate.api.bodies import check_elements, off_the_loop_if_large, read_body, require_json
+from faxgate.api.bodies import (
+    INLINE_BODY,
+    check_elements,
+    off_the_loop_if_large,
+    read_body,
+    require_json,
+)
 from faxgate.api.context import context
 from faxgate.api.datacenters import data_center
 from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest, capped_job_request
@@ -21,7 +27,7 @@ from faxgate.config import Settings
 from faxgate.service import reports
 from faxgate.service.auth import Identity
 from faxgate.service.errors import InvalidRequest, StorageFull, WrongDataCenter
-from faxgate.service.submit import Submitter, build_job
+from faxgate.service.submit import Submitter, submit_job
 
 log = structlog.get_logger("faxgate.api")
 
@@ -50,20 +56,23 @@ async def send_job(request: Request) -> JSONResponse:
         body = await read_body(
             request, ctx.settings.max_body_bytes, hold, ctx.settings.http_body_timeout_secs
         )
-        fax_request = await off_the_loop_if_large(body, lambda: _parse_job(body, ctx.settings))
-        submitter = Submitter(who.login, who.cust_nr, data_center(request).next_dc())
         now = datetime.now(UTC)
-        job = await off_the_loop_if_large(
+        request_model, data = await off_the_loop_if_large(
             body,
-            lambda: build_job(
-                *job_from_wire(fax_request, now, ctx.settings.max_mail_addresses),
-                body,
-                submitter,
-                ctx.settings,
-                now,
+            lambda: job_from_wire(
+                _parse_job(body, ctx.settings), now, ctx.settings.max_mail_addresses
             ),
         )
-        await ctx.writer.store(job)
+        job = await submit_job(
+            ctx.writer,
+            request_model,
+            data,
+            body,
+            Submitter(who.login, who.cust_nr, data_center(request).next_dc()),
+            ctx.settings,
+            now,
+            in_thread=len(body) > INLINE_BODY,
+        )
     log.info(
         "job accepted",
         job_id=job.job_id,

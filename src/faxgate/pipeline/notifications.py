@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from faxgate.domain.notification import JobSnapshot, plan_targets
 from faxgate.store import outbox
+from faxgate.store.accounts import load_account_settings
 from faxgate.store.db import Transaction
-from faxgate.store.job_notices import account_settings, document_names, notified_job
+from faxgate.store.job_notices import document_names, notified_job
 from faxgate.store.reports import load_reports
 
 
 async def enqueue_for_job(conn: Transaction, job_id: str, now: float) -> int:
     job = await notified_job(conn, job_id)
-    targets = plan_targets(job.options, await account_settings(conn, job.cust_nr))
+    targets = plan_targets(job.options, await load_account_settings(conn, job.cust_nr))
     if not targets:
         return 0
     (report,) = await load_reports(conn, job.login, [job_id])

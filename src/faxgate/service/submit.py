@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+import anyio.to_thread
 
 from faxgate.config import Settings
 from faxgate.domain.charsets import text_charset
@@ -22,6 +25,7 @@ from faxgate.render import DocumentRejected, precheck_document
 from faxgate.sealing.box import SecretBox
 from faxgate.sealing.keys import secret_box
 from faxgate.service.errors import InvalidRequest
+from faxgate.service.intake import JobWriter
 from faxgate.store.jobs import NewDocument, NewJob, NewRecipient
 
 _WHITESPACE = b" \t\n\r\x0b\x0c"  # what MIME line-wrapped base64 may contain
@@ -84,6 +88,26 @@ def sealed_options(options: JobOptions, box: SecretBox) -> JobOptions:
         options.reporting, push=replace(push, credentials=box.seal(push.credentials))
     )
     return replace(options, reporting=reporting)
+
+
+async def submit_job(
+    writer: JobWriter,
+    request: JobRequest,
+    data: Sequence[str | None],
+    raw_body: bytes,
+    who: Submitter,
+    settings: Settings,
+    now: datetime,
+    *,
+    in_thread: bool,
+) -> NewJob:
+    """Check and build the job, then return once it is committed. Building decodes and
+    checks every document: `in_thread` for a large request, so the event loop answers other
+    requests meanwhile."""
+    build = functools.partial(build_job, request, data, raw_body, who, settings, now)
+    job = await anyio.to_thread.run_sync(build) if in_thread else build()
+    await writer.store(job)
+    return job
 
 
 def build_job(

@@ -1,5 +1,5 @@
-"""What queueing a finished job's notifications reads: the job's owner and options, its
-account's settings, and its document names, as typed values."""
+"""What queueing a finished job's notifications reads: the job's owner and options and its
+document names, as typed values (the account's settings: store/accounts.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.domain.job import AccountSettings, JobOptions
-from faxgate.store.job_json import account_from_json, options_from_json
-from faxgate.store.tables import accounts, documents, jobs
+from faxgate.domain.job import JobOptions
+from faxgate.store.job_json import options_from_json
+from faxgate.store.tables import documents, jobs
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,6 @@ async def notified_job(conn: AsyncConnection, job_id: str) -> NotifiedJob:
         )
     ).one()
     return NotifiedJob(row.login, row.cust_nr, options_from_json(row.options))
-
-
-async def account_settings(conn: AsyncConnection, cust_nr: str) -> AccountSettings:
-    text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
-    return account_from_json(text)
 
 
 async def document_names(conn: AsyncConnection, job_id: str) -> tuple[str, ...]:
