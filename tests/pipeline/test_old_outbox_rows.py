@@ -194,14 +194,14 @@ async def test_rows_queued_before_the_upgrade_are_delivered_as_before(
             async with service.db.reader.connect() as conn:
                 shown = await outbox.for_job(conn, JOB_ID)
 
-    assert [(n["channel"], n["state"], n["target"]) for n in shown] == [
+    assert [(n.channel, n.state, n.target) for n in shown] == [
         ("push", "delivered", xml_url),
         ("push", "delivered", json_url),
         ("push", "failed", ""),
         ("mail", "delivered", "ok@example.com"),
     ]
-    (unreadable,) = shown[2]["attempts"]
-    assert unreadable["error"].startswith("unreadable outbox row: KeyError"), unreadable
+    (unreadable,) = shown[2].attempts
+    assert (unreadable.error or "").startswith("unreadable outbox row: KeyError"), unreadable
 
     report = report_from_dict(REPORT)
     xml_push, json_push = sorted(receiver.received, key=lambda r: r.path)  # /basic, /none

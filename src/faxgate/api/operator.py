@@ -19,6 +19,7 @@ from faxgate.domain.number_plan import PLAN
 from faxgate.service import jobs, reports
 from faxgate.service.health import check as check_health
 from faxgate.store.attempts import CallRow
+from faxgate.store.outbox import DeliveryRow
 
 
 async def health(request: Request) -> JSONResponse:
@@ -85,6 +86,19 @@ def _call_json(call: CallRow) -> dict[str, Any]:
     }
 
 
+def _delivery_json(delivery: DeliveryRow) -> dict[str, Any]:
+    return {
+        "channel": delivery.channel,
+        "deliveryId": delivery.delivery_id,
+        "target": delivery.target,
+        "state": delivery.state,
+        "attempts": [
+            {"at": a.at, "statusCode": a.status_code, "error": a.error, "delivered": a.delivered}
+            for a in delivery.attempts
+        ],
+    }
+
+
 async def job_detail(request: Request) -> JSONResponse:
     """The report plus every call made for it (beyond Retarus: the attempt history)."""
     ctx = context(request)
@@ -97,7 +111,7 @@ async def job_detail(request: Request) -> JSONResponse:
             "createdAt": report.created_at.isoformat(),
             "completedAt": report.completed_at.isoformat() if report.completed_at else None,
             "attempts": [_call_json(call) for call in detail.calls],
-            "notifications": list(detail.notifications),
+            "notifications": [_delivery_json(d) for d in detail.notifications],
         }
     )
 

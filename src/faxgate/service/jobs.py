@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from faxgate.domain.report import JobReport
 from faxgate.service.reports import Scope, get_report
 from faxgate.store import attempts, outbox
 from faxgate.store.attempts import CallRow
 from faxgate.store.db import Database
+from faxgate.store.outbox import DeliveryRow
 
 
 @dataclass(frozen=True)
 class JobDetail:
     report: JobReport
     calls: tuple[CallRow, ...]
-    notifications: tuple[dict[str, Any], ...]  # store/outbox.py's view of each delivery
+    notifications: tuple[DeliveryRow, ...]
 
 
 async def job_detail(db: Database, scope: Scope, job_id: str) -> JobDetail:

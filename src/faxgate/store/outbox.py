@@ -154,14 +154,33 @@ async def record(
     )
 
 
-async def for_job(conn: AsyncConnection, job_id: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class DeliveryAttemptRow:
+    at: float
+    status_code: int | None
+    error: str | None
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One delivery as the job detail shows it."""
+
+    channel: str
+    delivery_id: str
+    target: str  # the push URL without a password, or the mail's success address
+    state: str  # pending | delivered | failed
+    attempts: tuple[DeliveryAttemptRow, ...]
+
+
+async def for_job(conn: AsyncConnection, job_id: str) -> list[DeliveryRow]:
     """Every delivery of a job with its attempts, for the job detail endpoint."""
     rows = (
         await conn.execute(
             select(deliveries).where(deliveries.c.job_id == job_id).order_by(deliveries.c.id)
         )
     ).all()
-    attempts: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
+    attempts: dict[int, list[DeliveryAttemptRow]] = {row.id: [] for row in rows}
     if rows:
         for a in await conn.execute(
             select(delivery_attempts)
@@ -169,21 +188,16 @@ async def for_job(conn: AsyncConnection, job_id: str) -> list[dict[str, Any]]:
             .order_by(delivery_attempts.c.id)
         ):
             attempts[a.delivery].append(
-                {
-                    "at": a.at,
-                    "statusCode": a.status_code,
-                    "error": a.error,
-                    "delivered": a.delivered,
-                }
+                DeliveryAttemptRow(a.at, a.status_code, a.error, bool(a.delivered))
             )
     return [
-        {
-            "channel": row.channel,
-            "deliveryId": row.delivery_id,
-            "target": _shown(row.channel, row.target),
-            "state": row.state,
-            "attempts": attempts[row.id],
-        }
+        DeliveryRow(
+            channel=row.channel,
+            delivery_id=row.delivery_id,
+            target=_shown(row.channel, row.target),
+            state=row.state,
+            attempts=tuple(attempts[row.id]),
+        )
         for row in rows
     ]
 
