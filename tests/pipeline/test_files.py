@@ -11,6 +11,7 @@ from PIL import Image, ImageChops
 from sqlalchemy import update
 
 from faxgate.carriers.spandsp import spandsp_available
+from faxgate.domain.job import AccountChanges
 from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure
 from faxgate.store.spool import ImageKey, ImageKind
@@ -110,7 +111,10 @@ async def test_retention_is_per_account(make_service: ServiceFactory) -> None:
     bob = (OTHER_LOGIN, OTHER_PASSWORD)
     async with make_service(retention_days=30) as service:
         await configure(
-            service.db, secret_box(service.settings), OTHER_CUST_NR, {"retentionDays": 1}
+            service.db,
+            secret_box(service.settings),
+            OTHER_CUST_NR,
+            AccountChanges(retention_days=1),
         )
         mine = await send(service.client, job("+99900"))
         response = await service.client.post(f"/rest/v1/{OTHER_CUST_NR}/fax", json=job(), auth=bob)

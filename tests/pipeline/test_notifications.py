@@ -14,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from faxgate.domain.job import AccountChanges, PushFormat, StatusPush
 from faxgate.notify.signing import verify
 from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure, replay_notifications
@@ -57,7 +58,7 @@ async def test_xml_push_with_each_auth_method(make_service: ServiceFactory, meth
                     service.db,
                     secret_box(service.settings),
                     CUST_NR,
-                    {"pushTokenUrl": receiver.url("/token")},
+                    AccountChanges(push_token_url=receiver.url("/token")),
                 )
             secret = (CLIENT_ID, CLIENT_SECRET) if method == "OAUTH" else (USER, PASSWORD)
             body = job(
@@ -92,11 +93,11 @@ async def test_json_push_to_the_account_default_retried_and_signed(
                 service.db,
                 secret_box(service.settings),
                 CUST_NR,
-                {
-                    "pushFormat": "JSON",
-                    "pushSecret": "s3cr3t",
-                    "defaultPush": {"targetUrl": receiver.url("/flaky"), "authMethod": "NONE"},
-                },
+                AccountChanges(
+                    push_format=PushFormat.JSON,
+                    push_secret="s3cr3t",
+                    default_push=StatusPush(receiver.url("/flaky")),
+                ),
             )
             job_id = await send(service.client, job("+99900"))
             await wait_final(service.client, job_id)

@@ -10,6 +10,7 @@ import anyio
 import jsonschema
 import pytest
 
+from faxgate.domain.job import AccountChanges, PushFormat
 from faxgate.domain.report_schema import FaxReportOut
 from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure
@@ -35,7 +36,10 @@ async def test_json_push_is_the_api_report_byte_for_byte(make_service: ServiceFa
     with running_receiver() as receiver:
         async with make_service(allow_networks=LOOPBACK) as service:
             await configure(
-                service.db, secret_box(service.settings), CUST_NR, {"pushFormat": "JSON"}
+                service.db,
+                secret_box(service.settings),
+                CUST_NR,
+                AccountChanges(push_format=PushFormat.JSON),
             )
             body = job(
                 "+99900",

@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from faxgate.cli import main
 from faxgate.config import Settings
+from faxgate.domain.job import AccountChanges
 from faxgate.runtime import open_runtime
 from faxgate.sealing.box import SecretBox, SecretKeyError
 from faxgate.sealing.keys import load_keys, new_key, open_secret_box
 from faxgate.service.account_admin import configure
-from faxgate.store.accounts import get_account_settings
+from faxgate.store.accounts import load_account_settings
 from tests.conftest import CUST_NR, make_settings
 
 SECRET = "push-signing-secret"
@@ -114,10 +115,11 @@ async def test_a_start_with_the_wrong_key_fails_clearly(tmp_path: Path, database
     settings = make_settings(tmp_path, database_url)
     runtime = await open_runtime(settings)
     try:
-        await configure(runtime.db, open_secret_box(settings), CUST_NR, {"pushSecret": SECRET})
+        changes = AccountChanges(push_secret=SECRET)
+        await configure(runtime.db, open_secret_box(settings), CUST_NR, changes)
         async with runtime.db.reader.connect() as conn:
-            stored = await get_account_settings(conn, CUST_NR)
-        assert stored["pushSecret"].startswith("enc:v1:")
+            stored = await load_account_settings(conn, CUST_NR)
+        assert stored.push_secrets[0].startswith("enc:v1:")
     finally:
         await runtime.stop()
     await (await open_runtime(settings)).stop()  # the same key starts again

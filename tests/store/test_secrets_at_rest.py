@@ -22,6 +22,8 @@ from click.testing import CliRunner
 from faxgate.cli.admin import configure_command
 from faxgate.cli.secrets import secrets_group
 from faxgate.config import Settings
+from faxgate.domain.job import AccountChanges, StatusPush
+from faxgate.domain.report_options import PushAuth
 from faxgate.notify.signing import verify
 from faxgate.sealing.box import SecretBox
 from faxgate.sealing.keys import load_keys, new_key, secret_box
@@ -319,14 +321,14 @@ async def test_a_secret_sealed_with_another_key_fails_the_push_clearly(
             await update_account_settings(
                 conn,
                 CUST_NR,
-                {
-                    "defaultPush": {
-                        "targetUrl": receiver.url("/basic"),
-                        "authMethod": "HTTP_BASIC",
-                        "principal": USER,
-                        "credentials": foreign.seal(PASSWORD),
-                    }
-                },
+                AccountChanges(
+                    default_push=StatusPush(
+                        receiver.url("/basic"),
+                        PushAuth.HTTP_BASIC,
+                        USER,
+                        foreign.seal(PASSWORD),
+                    )
+                ),
             )
         job_id = await send(service.client, job("+99900"))
         await wait_final(service.client, job_id)

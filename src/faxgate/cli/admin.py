@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from faxgate.cli.common import secret_box_for, settings_from, store_options, with_database
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
+from faxgate.domain.job import KEEP, AccountChanges, AccountSettings, PushFormat, StatusPush
+from faxgate.domain.report_options import PushAuth
+from faxgate.sealing.fields import MASK
 from faxgate.service.errors import InvalidRequest, NotFound
 
 
@@ -132,29 +134,24 @@ def configure_command(
     """Account settings: push format, signing, default push target, report retention.
     Secrets are stored encrypted (docs/security.md) and shown as ***."""
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see top
-    from faxgate.sealing.fields import ACCOUNT_SETTINGS, masked  # noqa: PLC0415
     from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
 
-    changes: dict[str, Any] = {}
-    if push_format:
-        changes["pushFormat"] = push_format.upper()
-    if push_secret is not None:
-        changes["pushSecret"] = push_secret or None
-    if retention_days is not None:
-        changes["retentionDays"] = retention_days or None
-    if push_token_url is not None:
-        changes["pushTokenUrl"] = push_token_url or None
-    if push_url is not None:
-        changes["defaultPush"] = (
-            {
-                "targetUrl": push_url,
-                "authMethod": push_auth or "NONE",
-                "principal": push_principal,
-                "credentials": push_credentials,
-            }
-            if push_url
-            else None
+    changes = AccountChanges(
+        push_format=PushFormat(push_format.upper()) if push_format else KEEP,
+        push_secret=KEEP if push_secret is None else push_secret or None,
+        retention_days=KEEP if retention_days is None else retention_days or None,
+        push_token_url=KEEP if push_token_url is None else push_token_url or None,
+        default_push=KEEP
+        if push_url is None
+        else StatusPush(
+            url=push_url,
+            auth=PushAuth(push_auth or "NONE"),
+            principal=push_principal,
+            credentials=push_credentials,
         )
+        if push_url
+        else None,
+    )
     settings = settings_from(data_dir, db_url)
     try:
         box = secret_box_for(settings)
@@ -163,8 +160,31 @@ def configure_command(
         )
     except (InvalidRequest, NotFound, SecretKeyError) as exc:
         raise _fail(exc) from None
-    shown = masked(result, ACCOUNT_SETTINGS)
-    click.echo(json.dumps(shown, indent=2, sort_keys=True))
+    click.echo(json.dumps(_shown(result), indent=2, sort_keys=True))
+
+
+def _shown(account: AccountSettings) -> dict[str, object]:
+    """The account's settings as `configure` prints them, every secret as ***."""
+    push = account.default_push
+    shown: dict[str, object] = {
+        "blockList": list(account.block_list) or None,
+        "defaultPush": push
+        and {
+            "targetUrl": push.url,
+            "authMethod": push.auth.value,
+            "principal": push.principal,
+            "credentials": push.credentials and MASK,
+        },
+        "pushFormat": account.push_format.value,
+        "pushSecret": [MASK] * len(account.push_secrets)
+        if len(account.push_secrets) > 1
+        else MASK
+        if account.push_secrets
+        else None,
+        "pushTokenUrl": account.push_token_url,
+        "retentionDays": account.retention_days,
+    }
+    return {key: value for key, value in shown.items() if value is not None}
 
 
 @click.group("push")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from faxgate.domain.report import Reference
 from faxgate.domain.report_options import PushAuth, ReportMailOptions
@@ -151,3 +151,23 @@ class AccountSettings:
     push_token_url: str | None = None
     push_token_scope: str | None = None
     retention_days: float | None = None
+
+
+class Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP  # in AccountChanges: leave the setting as it is (None removes it)
+
+
+@dataclass(frozen=True)
+class AccountChanges:
+    """A change to an account's settings: each field is a new value, None to remove the
+    setting, or KEEP."""
+
+    block_list: tuple[str, ...] | Keep | None = KEEP
+    default_push: StatusPush | Keep | None = KEEP
+    push_format: PushFormat | Keep | None = KEEP
+    push_secret: str | Keep | None = KEEP
+    push_token_url: str | Keep | None = KEEP
+    retention_days: float | Keep | None = KEEP

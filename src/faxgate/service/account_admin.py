@@ -7,12 +7,12 @@ so the other commands start without it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import replace
 
-from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
+from faxgate.domain.account_options import TEMPLATE_KINDS
 from faxgate.domain.blocklist import parse_entries
+from faxgate.domain.job import KEEP, AccountChanges, AccountSettings, StatusPush
 from faxgate.sealing.box import SecretBox
-from faxgate.sealing.fields import ACCOUNT_SETTINGS, map_secrets
 from faxgate.service.errors import InvalidRequest, NotFound
 from faxgate.store import accounts, outbox, templates
 from faxgate.store.db import Database
@@ -60,27 +60,36 @@ async def set_block_list(
     """Add and remove numbers or prefixes of the account's own block list; returns the list."""
     await _require_account(db, cust_nr)
     async with db.writer.begin() as conn:
-        current = (await accounts.get_account_settings(conn, cust_nr)).get("blockList", [])
+        current = (await accounts.load_account_settings(conn, cust_nr)).block_list
         gone = set(parse_entries(remove))
         entries = sorted((set(parse_entries(current)) | set(parse_entries(add))) - gone)
-        await accounts.update_account_settings(conn, cust_nr, {"blockList": entries or None})
+        changes = AccountChanges(block_list=tuple(entries) or None)
+        await accounts.update_account_settings(conn, cust_nr, changes)
     return entries
 
 
 async def configure(
-    db: Database, box: SecretBox, cust_nr: str, changes: dict[str, Any]
-) -> dict[str, Any]:
-    """Change account settings (push format, signing secret, default push, token URL); the
-    secrets among them are stored sealed, and returned sealed."""
-    if "pushFormat" in changes and changes["pushFormat"] not in (None, *PUSH_FORMATS):
-        raise InvalidRequest("pushFormat", f"must be one of {', '.join(PUSH_FORMATS)}")
-    days = changes.get("retentionDays")
-    if days is not None and not (isinstance(days, int | float) and days > 0):
+    db: Database, box: SecretBox, cust_nr: str, changes: AccountChanges
+) -> AccountSettings:
+    """Change account settings (push format, signing secret, default push, token URL,
+    retention); the secrets among them are stored sealed, and returned sealed."""
+    days = changes.retention_days
+    if days is not KEEP and days is not None and not days > 0:
         raise InvalidRequest("retentionDays", "must be a positive number of days")
     await _require_account(db, cust_nr)
     async with db.writer.begin() as conn:
-        sealed = map_secrets(changes, ACCOUNT_SETTINGS, box.seal)
-        return await accounts.update_account_settings(conn, cust_nr, sealed)
+        return await accounts.update_account_settings(conn, cust_nr, _sealed(changes, box))
+
+
+def _sealed(changes: AccountChanges, box: SecretBox) -> AccountChanges:
+    secret, push = changes.push_secret, changes.default_push
+    if isinstance(secret, str) and secret:
+        changes = replace(changes, push_secret=box.seal(secret))
+    if isinstance(push, StatusPush) and push.credentials:
+        changes = replace(
+            changes, default_push=replace(push, credentials=box.seal(push.credentials))
+        )
+    return changes
 
 
 async def replay_notifications(db: Database, job_id: str) -> int:

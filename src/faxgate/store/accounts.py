@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.domain.job import AccountSettings
-from faxgate.store.job_json import account_from_json
+from faxgate.domain.job import AccountChanges, AccountSettings
+from faxgate.store.job_json import account_changes_json, account_from_json
 from faxgate.store.tables import accounts, logins
 
 
@@ -59,12 +58,6 @@ async def count_logins(conn: AsyncConnection) -> int:
     return int(await conn.scalar(select(func.count()).select_from(logins)) or 0)
 
 
-async def get_account_settings(conn: AsyncConnection, cust_nr: str) -> dict[str, Any]:
-    """The account's own settings (block list, push defaults, retention), as stored JSON."""
-    text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
-    return {} if text is None else dict(json.loads(text))
-
-
 async def load_account_settings(conn: AsyncConnection, cust_nr: str) -> AccountSettings:
     """The account's settings, typed (secrets still sealed)."""
     text = await conn.scalar(select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr))
@@ -72,26 +65,25 @@ async def load_account_settings(conn: AsyncConnection, cust_nr: str) -> AccountS
 
 
 async def update_account_settings(
-    conn: AsyncConnection, cust_nr: str, changes: dict[str, Any]
-) -> dict[str, Any]:
-    """Merge `changes` into the settings (a None value removes the key); returns the result."""
+    conn: AsyncConnection, cust_nr: str, changes: AccountChanges
+) -> AccountSettings:
+    """Apply `changes` to the stored settings; returns the result."""
     query = select(accounts.c.settings).where(accounts.c.cust_nr == cust_nr)
     if conn.dialect.name == "postgresql":
         # read-modify-write: a concurrent writer (e.g. `faxgate secrets reseal`) waits
         query = query.with_for_update()
     text = await conn.scalar(query)
     current = {} if text is None else dict(json.loads(text))
-    for key, value in changes.items():
+    for key, value in account_changes_json(changes).items():
         if value is None:
             current.pop(key, None)
         else:
             current[key] = value
+    stored = json.dumps(current, sort_keys=True)
     await conn.execute(
-        accounts.update()
-        .where(accounts.c.cust_nr == cust_nr)
-        .values(settings=json.dumps(current, sort_keys=True))
+        accounts.update().where(accounts.c.cust_nr == cust_nr).values(settings=stored)
     )
-    return current
+    return account_from_json(stored)
 
 
 async def account_exists(conn: AsyncConnection, cust_nr: str) -> bool:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from faxgate.domain.job import (
+    KEEP,
+    AccountChanges,
     AccountSettings,
     JobOptions,
     Overlay,
@@ -212,3 +214,27 @@ def account_from_json(text: str | None) -> AccountSettings:
         push_token_scope=settings.get("pushTokenScope"),
         retention_days=None if days is None else float(days),
     )
+
+
+def account_changes_json(changes: AccountChanges) -> dict[str, Any]:
+    """The stored keys a change sets; a None value removes its key."""
+    stored: dict[str, Any] = {}
+    if changes.block_list is not KEEP:
+        stored["blockList"] = list(changes.block_list) if changes.block_list else None
+    if changes.default_push is not KEEP:
+        push = changes.default_push
+        stored["defaultPush"] = push and {
+            "targetUrl": push.url,
+            "authMethod": push.auth.value,
+            "principal": push.principal,
+            "credentials": push.credentials,
+        }
+    if changes.push_format is not KEEP:
+        stored["pushFormat"] = changes.push_format and changes.push_format.value
+    if changes.push_secret is not KEEP:
+        stored["pushSecret"] = changes.push_secret or None
+    if changes.push_token_url is not KEEP:
+        stored["pushTokenUrl"] = changes.push_token_url or None
+    if changes.retention_days is not KEEP:
+        stored["retentionDays"] = changes.retention_days or None
+    return stored
