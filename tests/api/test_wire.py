@@ -14,15 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from faxgate.api import wire_in
 from faxgate.api.wire_in import (
-    AuthMethod,
     BulkAction,
     BulkRequest,
     FaxJobRequest,
-    ImageFormat,
-    ImageMode,
-    OverlayMode,
-    PaperFormat,
-    Resolution,
 )
 from faxgate.api.wire_out import (
     FaxReportListOut,
@@ -32,7 +26,9 @@ from faxgate.api.wire_out import (
     report_json,
 )
 from faxgate.domain.charsets import Charset, text_charset
+from faxgate.domain.job import OverlayMode, PaperFormat, Resolution
 from faxgate.domain.report import JobReport, RecipientReport, Reference
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth
 from faxgate.domain.report_schema import FaxReportOut
 from faxgate.domain.statuses import FaxStatus
 from faxgate.service.reports import Deletion
@@ -231,15 +227,15 @@ def test_paper_format(given_value: str, member: PaperFormat) -> None:
 @pytest.mark.parametrize(
     ("given_value", "member"),
     [
-        ("OAUTH", AuthMethod.OAUTH2),  # Java
-        ("OAUTH2", AuthMethod.OAUTH2),  # Go
-        ("oauth", AuthMethod.OAUTH2),
-        ("http_basic", AuthMethod.HTTP_BASIC),
-        ("Http_Digest", AuthMethod.HTTP_DIGEST),
-        ("none", AuthMethod.NONE),
+        ("OAUTH", PushAuth.OAUTH2),  # Java
+        ("OAUTH2", PushAuth.OAUTH2),  # Go
+        ("oauth", PushAuth.OAUTH2),
+        ("http_basic", PushAuth.HTTP_BASIC),
+        ("Http_Digest", PushAuth.HTTP_DIGEST),
+        ("none", PushAuth.NONE),
     ],
 )
-def test_auth_method(given_value: str, member: AuthMethod) -> None:
+def test_auth_method(given_value: str, member: PushAuth) -> None:
     push = {"targetUrl": "https://example.test/hook", "authMethod": given_value}
     parsed = _with(statusReportOptions={"httpStatusPush": push})
     assert parsed.status_report_options is not None

@@ -16,7 +16,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from faxgate.domain.header import validate_header
+from faxgate.domain.job import OverlayMode, PaperFormat, Resolution
 from faxgate.domain.numbers import normalise
+from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth
 
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
 MAX_BULK_IDS = 1000
@@ -46,59 +48,6 @@ def _enum_input(synonyms: dict[str, str] | None = None) -> BeforeValidator:
         return value
 
     return BeforeValidator(canon)
-
-
-class PaperFormat(StrEnum):
-    """Paper size the documents are laid out on."""
-
-    A4 = "A4"
-    LETTER = "LETTER"
-
-
-class Resolution(StrEnum):
-    """Fax resolution: HIGH is fine (196 lpi), LOW is normal (98 lpi)."""
-
-    HIGH = "HIGH"
-    LOW = "LOW"
-
-
-class OverlayMode(StrEnum):
-    """Which pages get the overlay; the cover page counts as the first page."""
-
-    ALL_PAGES = "ALL_PAGES"
-    NO_OVERLAY = "NO_OVERLAY"
-    FIRST_PAGE = "FIRST_PAGE"
-    LAST_PAGE = "LAST_PAGE"
-    ALL_BUT_FIRST_PAGE = "ALL_BUT_FIRST_PAGE"
-    ALL_BUT_LAST_PAGE = "ALL_BUT_LAST_PAGE"
-    ALL_BUT_FIRST_AND_LAST_PAGE = "ALL_BUT_FIRST_AND_LAST_PAGE"
-    FIRST_FILE = "FIRST_FILE"
-
-
-class AuthMethod(StrEnum):
-    """How the status push authenticates."""
-
-    NONE = "NONE"
-    HTTP_BASIC = "HTTP_BASIC"
-    HTTP_DIGEST = "HTTP_DIGEST"
-    OAUTH2 = "OAUTH2"
-
-
-class ImageMode(StrEnum):
-    """When the report mail carries the fax image."""
-
-    NEVER = "NEVER"
-    SUCCESS_ONLY = "SUCCESS_ONLY"
-    FAILURE_ONLY = "FAILURE_ONLY"
-    ALWAYS = "ALWAYS"
-
-
-class ImageFormat(StrEnum):
-    """The fax image format in the report mail; PDF_WITH_OCR is searchable."""
-
-    TIFF = "TIFF"
-    PDF = "PDF"
-    PDF_WITH_OCR = "PDF_WITH_OCR"
 
 
 class BulkAction(StrEnum):
@@ -287,7 +236,7 @@ class HttpStatusPush(Wire):
     credentials: OptStr = Field(
         default=None, description="Password, or for OAUTH2 the client secret; never echoed."
     )
-    auth_method: Annotated[AuthMethod | None, _enum_input({"OAUTH": "OAUTH2"})] = Field(
+    auth_method: Annotated[PushAuth | None, _enum_input({"OAUTH": "OAUTH2"})] = Field(
         default=None, description="How the push authenticates (default NONE; OAUTH means OAUTH2)."
     )
 

@@ -16,12 +16,9 @@ from faxgate.domain.job import (
     JobOptions,
     JobRequest,
     Overlay,
-    OverlayMode,
-    PaperFormat,
     Recipient,
     Rendering,
     Reporting,
-    Resolution,
     StatusPush,
     Transport,
     Validity,
@@ -94,10 +91,10 @@ def _rendering(options: wire_in.RenderingOptions | None) -> Rendering:
         return Rendering()
     overlay = options.overlay
     return Rendering(
-        paper=None if options.paper_format is None else PaperFormat(options.paper_format.value),
-        resolution=None if options.resolution is None else Resolution(options.resolution.value),
+        paper=options.paper_format,
+        resolution=options.resolution,
         cover_template=options.coverpage_template,
-        overlay=None if overlay is None else Overlay(overlay.name, OverlayMode(overlay.mode.value)),
+        overlay=None if overlay is None else Overlay(overlay.name, overlay.mode),
         header=options.header,
     )
 
@@ -117,7 +114,7 @@ def _push(push: wire_in.HttpStatusPush | None) -> StatusPush | None:
         return None
     return StatusPush(
         url=push.target_url,
-        auth=PushAuth.NONE if push.auth_method is None else PushAuth(push.auth_method.value),
+        auth=push.auth_method or PushAuth.NONE,
         principal=push.principal,
         credentials=push.credentials,
     )
@@ -137,14 +134,11 @@ def _report_mail(mail: wire_in.ReportMail | None, max_addresses: int) -> ReportM
             raise InvalidRequest(f"statusReportOptions.reportMail.{name}", fault)
     if mail.model_dump(exclude_none=True) == {}:
         return None
-    mode, image_format = mail.attached_fax_image_mode, mail.attached_fax_image_format
     return ReportMailOptions(
         success_address=mail.success_address,
         failure_address=mail.failure_address,
-        attached_fax_image_mode=ImageMode.NEVER if mode is None else ImageMode(mode.value),
-        attached_fax_image_format=(
-            ImageFormat.TIFF if image_format is None else ImageFormat(image_format.value)
-        ),
+        attached_fax_image_mode=mail.attached_fax_image_mode or ImageMode.NEVER,
+        attached_fax_image_format=mail.attached_fax_image_format or ImageFormat.TIFF,
     )
 
 

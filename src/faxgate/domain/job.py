@@ -17,16 +17,22 @@ from faxgate.domain.report_options import PushAuth, ReportMailOptions
 
 
 class PaperFormat(StrEnum):
+    """Paper size the documents are laid out on."""
+
     A4 = "A4"
     LETTER = "LETTER"
 
 
 class Resolution(StrEnum):
+    """Fax resolution: HIGH is fine (196 lpi), LOW is normal (98 lpi)."""
+
     HIGH = "HIGH"
     LOW = "LOW"
 
 
 class OverlayMode(StrEnum):
+    """Which pages get the overlay; the cover page counts as the first page."""
+
     ALL_PAGES = "ALL_PAGES"
     NO_OVERLAY = "NO_OVERLAY"
     FIRST_PAGE = "FIRST_PAGE"

@@ -15,6 +15,8 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class PushAuth(StrEnum):
+    """How the status push authenticates."""
+
     NONE = "NONE"
     HTTP_BASIC = "HTTP_BASIC"
     HTTP_DIGEST = "HTTP_DIGEST"
@@ -34,6 +36,8 @@ class PushAuth(StrEnum):
 
 
 class ImageMode(StrEnum):
+    """When the report mail carries the fax image."""
+
     NEVER = "NEVER"
     SUCCESS_ONLY = "SUCCESS_ONLY"
     FAILURE_ONLY = "FAILURE_ONLY"
@@ -54,6 +58,8 @@ class ImageMode(StrEnum):
 
 
 class ImageFormat(StrEnum):
+    """The fax image format in the report mail; PDF_WITH_OCR is searchable."""
+
     TIFF = "TIFF"
     PDF = "PDF"
     PDF_WITH_OCR = "PDF_WITH_OCR"
