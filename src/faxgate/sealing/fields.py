@@ -18,7 +18,8 @@ JOB_OPTIONS: tuple[Path, ...] = (
 )
 ACCOUNT_SETTINGS: tuple[Path, ...] = (("pushSecret",), ("defaultPush", "credentials"))
 PUSH_TARGET: tuple[Path, ...] = (("credentials",), ("secret",))
-# the outbox snapshot holds the job options, for the XML echo
+# outbox snapshots queued before the v2 form held the job options with their credentials
+# (store/outbox_json.py no longer writes them); reseal still covers those rows
 SNAPSHOT: tuple[Path, ...] = tuple(("options", *path) for path in JOB_OPTIONS)
 
 MASK = "***"
