@@ -25,6 +25,7 @@ from faxgate.cli.admin import (
 )
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
+from faxgate.cli.inbound import inbound_group
 from faxgate.cli.secrets import secrets_group
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
@@ -305,6 +306,7 @@ accounts_group.add_command(block_command)
 accounts_group.add_command(unblock_command)
 accounts_group.add_command(configure_command)
 main.add_command(push_group)
+main.add_command(inbound_group)
 main.add_command(secrets_group)
 main.add_command(templates_group)
 main.add_command(send)

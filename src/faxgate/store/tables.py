@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -210,4 +211,31 @@ fax_images = Table(
     Column("recipient", Integer, primary_key=True),
     Column("content", LargeBinary, nullable=False),  # the TIFF, sealed when files are encrypted
     Column("stored_at", Float, nullable=False),
+)
+
+# Fax-In: a topic groups an account's inbound numbers and has its own polling password.
+faxin_topics = Table(
+    "faxin_topics",
+    metadata,
+    Column("cust_nr", ForeignKey("accounts.cust_nr", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# A number of this installation (normalised, as outbound numbers are) belongs to one account
+# and one of its topics.
+inbound_numbers = Table(
+    "inbound_numbers",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("cust_nr", String(32), nullable=False),
+    Column("topic", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    ForeignKeyConstraint(
+        ["cust_nr", "topic"],
+        ["faxin_topics.cust_nr", "faxin_topics.name"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "cust_nr", "topic"),
 )

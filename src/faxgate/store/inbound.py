@@ -1,0 +1,85 @@
+"""Fax-In topics and the inbound numbers of this installation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faxgate.store.tables import faxin_topics, inbound_numbers
+
+
+@dataclass(frozen=True)
+class InboundNumber:
+    number: str  # normalised
+    cust_nr: str
+    topic: str
+
+
+async def owner_of(conn: AsyncConnection, number: str) -> InboundNumber | None:
+    row = (
+        await conn.execute(select(inbound_numbers).where(inbound_numbers.c.number == number))
+    ).first()
+    return None if row is None else InboundNumber(row.number, row.cust_nr, row.topic)
+
+
+async def topic_exists(conn: AsyncConnection, cust_nr: str, topic: str) -> bool:
+    found = await conn.scalar(
+        select(faxin_topics.c.name).where(
+            faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic
+        )
+    )
+    return found is not None
+
+
+async def put_topic(
+    conn: AsyncConnection, cust_nr: str, topic: str, password_hash: str, now: float
+) -> None:
+    """Create the topic, or give it a new password."""
+    if await topic_exists(conn, cust_nr, topic):
+        await conn.execute(
+            update(faxin_topics)
+            .where(faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic)
+            .values(password_hash=password_hash)
+        )
+    else:
+        await conn.execute(
+            faxin_topics.insert().values(
+                cust_nr=cust_nr, name=topic, password_hash=password_hash, created_at=now
+            )
+        )
+
+
+async def put_number(conn: AsyncConnection, entry: InboundNumber, now: float) -> None:
+    """Add the number, or move it to another topic of the same account."""
+    if await owner_of(conn, entry.number) is None:
+        await conn.execute(
+            inbound_numbers.insert().values(
+                number=entry.number, cust_nr=entry.cust_nr, topic=entry.topic, created_at=now
+            )
+        )
+    else:
+        await conn.execute(
+            update(inbound_numbers)
+            .where(inbound_numbers.c.number == entry.number)
+            .values(cust_nr=entry.cust_nr, topic=entry.topic)
+        )
+
+
+async def list_numbers(conn: AsyncConnection, cust_nr: str | None) -> list[InboundNumber]:
+    query = select(inbound_numbers).order_by(
+        inbound_numbers.c.cust_nr, inbound_numbers.c.topic, inbound_numbers.c.number
+    )
+    if cust_nr is not None:
+        query = query.where(inbound_numbers.c.cust_nr == cust_nr)
+    return [InboundNumber(r.number, r.cust_nr, r.topic) for r in await conn.execute(query)]
+
+
+async def remove_number(conn: AsyncConnection, number: str) -> bool:
+    result = await conn.execute(
+        delete(inbound_numbers)
+        .where(inbound_numbers.c.number == number)
+        .returning(inbound_numbers.c.number)
+    )
+    return result.first() is not None

@@ -1,0 +1,114 @@
+"""`faxgate inbound` on a real SQLite store: numbers stored normalised, owned by one account,
+grouped in topics whose polling passwords are argon2 hashes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from faxgate.cli import main
+from faxgate.service.auth import verify_password
+from faxgate.store.db import open_database
+from faxgate.store.tables import faxin_topics
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _fails(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def _topic_hashes(data_dir: Path) -> dict[tuple[str, str], str]:
+    async def read() -> dict[tuple[str, str], str]:
+        db = open_database(f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}")
+        try:
+            async with db.reader.connect() as conn:
+                rows = await conn.execute(select(faxin_topics))
+                return {(r.cust_nr, r.name): r.password_hash for r in rows}
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
+
+
+def test_inbound_numbers_and_topics(tmp_path: Path) -> None:
+    store = ("--data-dir", str(tmp_path))
+    for cust_nr, login in (("11111AA", "alice"), ("22222BB", "bob")):
+        _run("accounts", "add", "--cust-nr", cust_nr, "--login", login, "--password", "s", *store)
+
+    added = _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 1234567",
+        "--topic", "sales", "--password", "topic-pw", *store,
+    )  # fmt: skip
+    assert "0049301234567" in added and "sales" in added
+
+    # another account cannot take it, and is told whose it is
+    taken = _fails(
+        "inbound", "add", "--cust-nr", "22222BB", "--number", "0049301234567",
+        "--topic", "mine", "--password", "x", *store,
+    )  # fmt: skip
+    assert "11111AA" in taken
+
+    # a new topic needs a password; an existing one does not
+    assert "password" in _fails(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 7654321",
+        "--topic", "support", *store,
+    )  # fmt: skip
+    _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 7654321",
+        "--topic", "sales", *store,
+    )  # fmt: skip
+    _run(
+        "inbound", "add", "--cust-nr", "22222BB", "--number", "+1 212 555 0100",
+        "--topic", "bob-in", "--password", "bob-pw", *store,
+    )  # fmt: skip
+
+    assert _run("inbound", "list", *store).splitlines() == [
+        "0049301234567\t11111AA\tsales",
+        "0049307654321\t11111AA\tsales",
+        "0012125550100\t22222BB\tbob-in",
+    ]
+    assert _run("inbound", "list", "--cust-nr", "22222BB", *store).splitlines() == [
+        "0012125550100\t22222BB\tbob-in"
+    ]
+
+    hashes = _topic_hashes(tmp_path)
+    assert set(hashes) == {("11111AA", "sales"), ("22222BB", "bob-in")}
+    assert hashes["11111AA", "sales"].startswith("$argon2")
+    assert verify_password(hashes["11111AA", "sales"], "topic-pw")
+    assert not verify_password(hashes["11111AA", "sales"], "bob-pw")
+
+    # moving a number to another topic of its account; a new password replaces the old
+    _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 7654321",
+        "--topic", "sales", "--password", "new-pw", *store,
+    )  # fmt: skip
+    assert verify_password(_topic_hashes(tmp_path)["11111AA", "sales"], "new-pw")
+
+    assert "0049307654321 removed" in _run("inbound", "remove", "--number", "+4930 7654321", *store)
+    assert "not an inbound number" in _fails(
+        "inbound", "remove", "--number", "+4930 7654321", *store
+    )
+    assert "0049307654321" not in _run("inbound", "list", *store)
+
+
+def test_bad_input_names_the_field(tmp_path: Path) -> None:
+    store = ("--data-dir", str(tmp_path))
+    _run("accounts", "add", "--cust-nr", "11111AA", "--login", "alice", "--password", "s", *store)
+    base = ("inbound", "add", "--cust-nr", "11111AA", "--password", "pw")
+    assert "number" in _fails(*base, "--number", "not a number", "--topic", "t", *store)
+    assert "topic" in _fails(*base, "--number", "+49301", "--topic", "a/b", *store)
+    assert "no account" in _fails(
+        "inbound", "add", "--cust-nr", "NOPE", "--number", "+49301", "--topic", "t",
+        "--password", "pw", *store,
+    )  # fmt: skip
+    assert _run("inbound", "list", *store) == ""
