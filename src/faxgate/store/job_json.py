@@ -45,15 +45,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _mail_json(mail: ReportMailOptions | None) -> dict[str, Any] | None:
-    if mail is None:
-        return None
+def mail_json(mail: ReportMailOptions) -> dict[str, Any]:
+    """A report mail's stored form, in job options and in outbox targets alike."""
     return {
         "success": mail.success_address,
         "failure": mail.failure_address,
         "image_mode": mail.attached_fax_image_mode.value,
         "image_format": mail.attached_fax_image_format.value,
     }
+
+
+def mail_from_json(mail: dict[str, Any]) -> ReportMailOptions:
+    return ReportMailOptions(
+        success_address=mail.get("success"),
+        failure_address=mail.get("failure"),
+        attached_fax_image_mode=ImageMode.parse(mail.get("image_mode")),
+        attached_fax_image_format=ImageFormat.parse(mail.get("image_format")),
+    )
 
 
 def _push_json(push: StatusPush | None) -> dict[str, Any] | None:
@@ -86,7 +94,7 @@ def options_to_json(options: JobOptions) -> str:
         },
         "reporting": {
             "push": _push_json(options.reporting.push),
-            "mail": _mail_json(options.reporting.mail),
+            "mail": options.reporting.mail and mail_json(options.reporting.mail),
         },
         "customer_reference": options.customer_reference,
     }
@@ -129,13 +137,7 @@ def options_from_json(text: str) -> JobOptions:
                 principal=push.get("principal"),
                 credentials=push.get("credentials"),
             ),
-            mail=mail
-            and ReportMailOptions(
-                success_address=mail.get("success"),
-                failure_address=mail.get("failure"),
-                attached_fax_image_mode=ImageMode.parse(mail.get("image_mode")),
-                attached_fax_image_format=ImageFormat.parse(mail.get("image_format")),
-            ),
+            mail=mail and mail_from_json(mail),
         ),
         customer_reference=document.get("customer_reference"),
     )

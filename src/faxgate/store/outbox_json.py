@@ -15,8 +15,15 @@ from typing import Any
 from faxgate.domain.job import JobOptions, PushFormat
 from faxgate.domain.notification import Channel, JobSnapshot, MailTarget, PushTarget, Target
 from faxgate.domain.report import report_from_dict, report_to_dict
-from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
-from faxgate.store.job_json import StoredFormError, camel_mail, options_from_json, options_to_json
+from faxgate.domain.report_options import PushAuth, ReportMailOptions
+from faxgate.store.job_json import (
+    StoredFormError,
+    camel_mail,
+    mail_from_json,
+    mail_json,
+    options_from_json,
+    options_to_json,
+)
 
 VERSION = 2
 
@@ -35,13 +42,7 @@ def target_to_json(target: Target) -> str:
             "secret": list(target.secrets) or None,
         }
     else:
-        mail = target.mail
-        document = {
-            "success": mail.success_address,
-            "failure": mail.failure_address,
-            "image_mode": mail.attached_fax_image_mode.value,
-            "image_format": mail.attached_fax_image_format.value,
-        }
+        document = mail_json(target.mail)
     cleaned = {key: value for key, value in document.items() if value is not None}
     return json.dumps({"v": VERSION, **cleaned}, separators=(",", ":"), sort_keys=True)
 
@@ -56,7 +57,8 @@ def target_from_json(channel: str, text: str) -> Target:
     if channel == Channel.PUSH:
         return _push(document) if version else _camel_push(document)
     if channel == Channel.MAIL:
-        return _mail(document) if version else MailTarget(camel_mail(document) or _NO_MAIL)
+        mail = mail_from_json(document) if version else camel_mail(document) or _NO_MAIL
+        return MailTarget(mail)
     raise StoredFormError(f"channel {channel!r}: expected push or mail")
 
 
@@ -73,17 +75,6 @@ def _push(document: dict[str, Any]) -> PushTarget:
         scope=document.get("scope"),
         format=PushFormat(document.get("format", "XML")),
         secrets=_secrets(document.get("secret")),
-    )
-
-
-def _mail(document: dict[str, Any]) -> MailTarget:
-    return MailTarget(
-        ReportMailOptions(
-            success_address=document.get("success"),
-            failure_address=document.get("failure"),
-            attached_fax_image_mode=ImageMode.parse(document.get("image_mode")),
-            attached_fax_image_format=ImageFormat.parse(document.get("image_format")),
-        )
     )
 
 
