@@ -23,11 +23,10 @@ from faxgate.api.wire_out import (
     JobDeleteListOut,
     JobDeleteOut,
     deletion_json,
-    report_json,
 )
 from faxgate.domain.charsets import Charset, text_charset
 from faxgate.domain.job import OverlayMode, PaperFormat, Resolution
-from faxgate.domain.report import JobReport, RecipientReport, Reference
+from faxgate.domain.report import JobReport, RecipientReport, Reference, report_body
 from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth
 from faxgate.domain.report_schema import FaxReportOut
 from faxgate.domain.statuses import FaxStatus
@@ -448,7 +447,7 @@ def _report(*recipients: RecipientReport, reference: Reference | None = None) ->
 
 
 def test_pending_report_shape() -> None:
-    body = report_json(_report())
+    body = report_body(_report())
     FaxReportOut.model_validate(body)
     (recipient,) = body["recipientStatus"]
     assert recipient["sentTs"] is None
@@ -468,7 +467,7 @@ def test_sent_report_shape() -> None:
         remote_csid="+49/89/1234567-8900",
         properties=(("ToName", "Bob"), ("SubjectTitle", "Invoice")),
     )
-    body = report_json(_report(sent, reference=Reference("cid", "bc", "bi")))
+    body = report_body(_report(sent, reference=Reference("cid", "bc", "bi")))
     FaxReportOut.model_validate(body)
     assert body["recipientStatus"][0] == {
         "number": "+49 89 1234567-8900",
@@ -492,12 +491,12 @@ def test_sent_report_shape() -> None:
 
 def test_no_properties_is_null_not_an_empty_list() -> None:
     assert (
-        report_json(_report(_recipient(properties=())))["recipientStatus"][0]["properties"] is None
+        report_body(_report(_recipient(properties=())))["recipientStatus"][0]["properties"] is None
     )
 
 
 def test_duration_is_capped_for_rust_u16() -> None:
-    (recipient,) = report_json(_report(_recipient(duration_secs=70_000)))["recipientStatus"]
+    (recipient,) = report_body(_report(_recipient(duration_secs=70_000)))["recipientStatus"]
     assert recipient["durationInSecs"] == 65535
 
 
@@ -523,7 +522,7 @@ references = st.builds(Reference, texts, texts, texts)
 def test_any_report_validates_against_the_out_model(
     people: list[RecipientReport], reference: Reference
 ) -> None:
-    body = report_json(_report(*people, reference=reference))
+    body = report_body(_report(*people, reference=reference))
     FaxReportOut.model_validate(body)
     FaxReportListOut.model_validate({"reports": [body]})
     assert set(body["reference"]) == REFERENCE_KEYS
@@ -560,7 +559,7 @@ def test_out_models_refuse_extra_keys() -> None:
     # the checks above mean something only because the Out models are closed
     with pytest.raises(ValidationError):
         JobDeleteOut.model_validate({"jobId": "x", "deleted": True, "extra": 1})
-    body = report_json(_report())
+    body = report_body(_report())
     body["reference"]["note"] = ""
     with pytest.raises(ValidationError):
         FaxReportOut.model_validate(body)

@@ -22,8 +22,9 @@ from faxgate.api.context import context
 from faxgate.api.datacenters import data_center
 from faxgate.api.wire_in import BulkAction, BulkRequest, FaxJobRequest, capped_job_request
 from faxgate.api.wire_map import job_from_wire
-from faxgate.api.wire_out import deletion_json, report_json
+from faxgate.api.wire_out import deletion_json
 from faxgate.config import Settings
+from faxgate.domain.report import report_body
 from faxgate.service import reports
 from faxgate.service.auth import Identity
 from faxgate.service.errors import InvalidRequest, StorageFull, WrongDataCenter
@@ -102,13 +103,13 @@ async def get_report(request: Request) -> JSONResponse:
     who = await _identify(request)
     scope = _scope(request, who)
     report = await reports.get_report(context(request).db, scope, request.path_params["jobId"])
-    return JSONResponse(report_json(report))
+    return JSONResponse(report_body(report))
 
 
 async def list_reports(request: Request) -> JSONResponse:
     who = await _identify(request)
     found = await reports.oldest_completed(context(request).db, _scope(request, who))
-    return JSONResponse({"reports": [report_json(r) for r in found]})
+    return JSONResponse({"reports": [report_body(r) for r in found]})
 
 
 async def delete_report(request: Request) -> JSONResponse:
@@ -140,7 +141,7 @@ async def bulk(request: Request) -> JSONResponse:
         )
     if bulk_request.action is BulkAction.GET:
         found = await reports.bulk_get(ctx.db, _scope(request, who), bulk_request.job_ids)
-        return JSONResponse({"reports": [report_json(r) for r in found]})
+        return JSONResponse({"reports": [report_body(r) for r in found]})
     deletions = await reports.bulk_delete(ctx.db, _scope(request, who), bulk_request.job_ids)
     return JSONResponse({"reports": [deletion_json(d) for d in deletions]})
 

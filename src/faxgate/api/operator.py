@@ -14,8 +14,8 @@ from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
 from faxgate.api.inspect import inspect_routes
 from faxgate.api.metrics import render
-from faxgate.api.wire_out import report_json
 from faxgate.domain.number_plan import PLAN
+from faxgate.domain.report import report_body
 from faxgate.service import jobs, reports
 from faxgate.service.health import check as check_health
 from faxgate.store.attempts import CallRow
@@ -107,7 +107,7 @@ async def job_detail(request: Request) -> JSONResponse:
     report = detail.report
     return JSONResponse(
         {
-            **report_json(report),
+            **report_body(report),
             "createdAt": report.created_at.isoformat(),
             "completedAt": report.completed_at.isoformat() if report.completed_at else None,
             "attempts": [_call_json(call) for call in detail.calls],

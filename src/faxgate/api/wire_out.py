@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import Field
 
-from faxgate.domain.report import JobReport, report_body
 from faxgate.domain.report_schema import FaxReportOut, JsonOut
 from faxgate.service.reports import Deletion
 
@@ -61,11 +60,6 @@ class ErrorOut(JsonOut):
         description="The request field at fault, e.g. recipients[0].number; null for none."
     )
     error: str = Field(description="What is wrong, for a person to read.")
-
-
-def report_json(report: JobReport) -> dict[str, Any]:
-    """The FaxReport of spec §4.2: the same form the JSON status push posts."""
-    return report_body(report)
 
 
 def deletion_json(d: Deletion) -> dict[str, Any]:
