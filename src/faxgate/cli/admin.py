@@ -13,9 +13,15 @@ import click
 
 from faxgate.cli.common import secret_box_for, settings_from, store_options, with_database
 from faxgate.domain.account_options import PUSH_FORMATS, TEMPLATE_KINDS
-from faxgate.domain.job import KEEP, AccountChanges, AccountSettings, PushFormat, StatusPush
+from faxgate.domain.job import (
+    KEEP,
+    AccountChanges,
+    AccountSettings,
+    Keep,
+    PushFormat,
+    StatusPush,
+)
 from faxgate.domain.report_options import PushAuth
-from faxgate.sealing.fields import MASK
 from faxgate.service.errors import InvalidRequest, NotFound
 
 
@@ -136,21 +142,18 @@ def configure_command(
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - cryptography, see top
     from faxgate.service import account_admin  # noqa: PLC0415 - heavy, see top
 
+    default_push: StatusPush | Keep | None = KEEP
+    if push_url is not None:  # '' removes the default push
+        default_push = None
+        if push_url:
+            auth = PushAuth(push_auth or "NONE")
+            default_push = StatusPush(push_url, auth, push_principal, push_credentials)
     changes = AccountChanges(
         push_format=PushFormat(push_format.upper()) if push_format else KEEP,
         push_secret=KEEP if push_secret is None else push_secret or None,
         retention_days=KEEP if retention_days is None else retention_days or None,
         push_token_url=KEEP if push_token_url is None else push_token_url or None,
-        default_push=KEEP
-        if push_url is None
-        else StatusPush(
-            url=push_url,
-            auth=PushAuth(push_auth or "NONE"),
-            principal=push_principal,
-            credentials=push_credentials,
-        )
-        if push_url
-        else None,
+        default_push=default_push,
     )
     settings = settings_from(data_dir, db_url)
     try:
@@ -163,9 +166,14 @@ def configure_command(
     click.echo(json.dumps(_shown(result), indent=2, sort_keys=True))
 
 
+MASK = "***"  # every secret, as configure prints it
+
+
 def _shown(account: AccountSettings) -> dict[str, object]:
     """The account's settings as `configure` prints them, every secret as ***."""
     push = account.default_push
+    secrets: list[str] = [MASK] * len(account.push_secrets)
+    one_secret = MASK if account.push_secrets else None  # a list only during a rotation
     shown: dict[str, object] = {
         "blockList": list(account.block_list) or None,
         "defaultPush": push
@@ -176,11 +184,7 @@ def _shown(account: AccountSettings) -> dict[str, object]:
             "credentials": push.credentials and MASK,
         },
         "pushFormat": account.push_format.value,
-        "pushSecret": [MASK] * len(account.push_secrets)
-        if len(account.push_secrets) > 1
-        else MASK
-        if account.push_secrets
-        else None,
+        "pushSecret": secrets if len(secrets) > 1 else one_secret,
         "pushTokenUrl": account.push_token_url,
         "retentionDays": account.retention_days,
     }

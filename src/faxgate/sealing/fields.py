@@ -22,8 +22,6 @@ PUSH_TARGET: tuple[Path, ...] = (("credentials",), ("secret",))
 # (store/outbox_json.py no longer writes them); reseal still covers those rows
 SNAPSHOT: tuple[Path, ...] = tuple(("options", *path) for path in JOB_OPTIONS)
 
-MASK = "***"
-
 
 def map_secrets(
     document: dict[str, Any], paths: tuple[Path, ...], change: Callable[[str], str]
@@ -48,8 +46,3 @@ def _apply(node: dict[str, Any], path: Path, change: Callable[[str], str]) -> No
         node[head] = change(value)
     elif isinstance(value, list):
         node[head] = [change(v) if isinstance(v, str) and v else v for v in value]
-
-
-def masked(document: dict[str, Any], paths: tuple[Path, ...]) -> dict[str, Any]:
-    """For display: every secret replaced by ***."""
-    return map_secrets(document, paths, lambda _: MASK)
