@@ -37,13 +37,13 @@ async def put_topic(
     conn: AsyncConnection, cust_nr: str, topic: str, password_hash: str, now: float
 ) -> None:
     """Create the topic, or give it a new password."""
-    if await topic_exists(conn, cust_nr, topic):
-        await conn.execute(
-            update(faxin_topics)
-            .where(faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic)
-            .values(password_hash=password_hash)
-        )
-    else:
+    changed = await conn.execute(
+        update(faxin_topics)
+        .where(faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic)
+        .values(password_hash=password_hash)
+        .returning(faxin_topics.c.name)
+    )
+    if changed.first() is None:
         await conn.execute(
             faxin_topics.insert().values(
                 cust_nr=cust_nr, name=topic, password_hash=password_hash, created_at=now
@@ -53,17 +53,17 @@ async def put_topic(
 
 async def put_number(conn: AsyncConnection, entry: InboundNumber, now: float) -> None:
     """Add the number, or move it to another topic of the same account."""
-    if await owner_of(conn, entry.number) is None:
+    moved = await conn.execute(
+        update(inbound_numbers)
+        .where(inbound_numbers.c.number == entry.number)
+        .values(cust_nr=entry.cust_nr, topic=entry.topic)
+        .returning(inbound_numbers.c.number)
+    )
+    if moved.first() is None:
         await conn.execute(
             inbound_numbers.insert().values(
                 number=entry.number, cust_nr=entry.cust_nr, topic=entry.topic, created_at=now
             )
-        )
-    else:
-        await conn.execute(
-            update(inbound_numbers)
-            .where(inbound_numbers.c.number == entry.number)
-            .values(cust_nr=entry.cust_nr, topic=entry.topic)
         )
 
 
