@@ -47,6 +47,7 @@ class Settings:
     retry_backoff_secs: tuple[float, ...] = (15.0, 30.0, 60.0, 120.0)
     # reports
     retention_days: float = 30.0
+    faxin_retention_days: float = 7.0  # received faxes, acknowledged or not (spec §9)
     purge_interval_secs: float = 3600.0
     # outbound network guard (documents by reference, push, OAuth2 token URLs)
     allow_networks: tuple[str, ...] = ()

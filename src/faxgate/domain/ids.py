@@ -15,6 +15,7 @@ _TIME_CHARS = 9
 _DC_CHARS = 3
 _RANDOM_CHARS = 8
 JOB_ID_PATTERN = re.compile(r"FJ[0-9A-Z]{20}")
+FAXIN_ID_PATTERN = re.compile(r"FI[0-9A-Z]{20}")
 DC_PATTERN = re.compile(r"[a-z0-9]{1,3}")
 
 
@@ -51,3 +52,8 @@ def created_ms(job_id: str) -> int:
 
 def recipient_id(job_id: str, index: int) -> str:
     return "FN" + job_id[2:19] + _base36(index, 3)
+
+
+def new_faxin_id(dc: str, now_ms: int) -> str:
+    """A received fax's ID: `FI` and the layout of a job ID, so the two never meet."""
+    return "FI" + new_job_id(dc, now_ms)[2:]

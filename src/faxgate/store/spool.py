@@ -1,12 +1,12 @@
 """The spool: the fax images of a job, as sent to each recipient and as each remote received
-them, stored where every process of the deployment finds them.
+them, and the faxes Fax-In received, stored where every process of the deployment finds them.
 
 Two backends implement `Spool` (chosen by FAXGATE_SPOOL, see `store/spools.py`): the data
 directory (the default; one host, or hosts that share the directory) and the database (any
-number of hosts with nothing shared but the database). Both take and give plain TIFF bytes
-and keep them sealed at rest when FAXGATE_ENCRYPT_FILES is on. The renderer and the carriers
-work on local files: the pipeline puts their result into the spool and fetches a local copy
-when it needs one (`put_file`, `fetch_file`).
+number of hosts with nothing shared but the database). Both take and give plain bytes (TIFF;
+PDF for a received fax's PDF) and keep them sealed at rest when FAXGATE_ENCRYPT_FILES is on.
+The renderer and the carriers work on local files: the pipeline puts their result into the
+spool and fetches a local copy when it needs one (`put_file`, `fetch_file`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,18 @@ from faxgate.store.sealed_files import write_atomically
 class ImageKind(enum.StrEnum):
     SENT = "sent"  # the fax as rendered for the recipient, sent again on every redial
     RECEIVED = "received"  # what the remote fax machine received (when the carrier keeps it)
+    # Fax-In: a received fax (`job_id` is its FI… ID, `recipient` 0) as received, and its PDF
+    FAXIN_TIFF = "faxin-tiff"
+    FAXIN_PDF = "faxin-pdf"
+
+    @property
+    def is_faxin(self) -> bool:
+        return self in (ImageKind.FAXIN_TIFF, ImageKind.FAXIN_PDF)
 
 
 @dataclass(frozen=True)
 class ImageKey:
-    job_id: str
+    job_id: str  # or a received fax's ID, for the FAXIN kinds
     kind: ImageKind
     recipient: int  # the recipient's index in the job, from 0
 

@@ -2,6 +2,9 @@
 (job, kind, recipient), so API and worker processes on different hosts, each with a data
 directory of its own, serve and redial every fax with nothing shared but the database.
 
+A received fax's files (the FAXIN kinds) are rows of `faxin_files`, keyed by the fax, and go
+with the fax's row in the same way.
+
 The rows go with their job (a foreign key with ON DELETE CASCADE), in the same transaction
 as the report delete or the purge. An image put for a job that is already gone (deleted
 while its render or call ran) is not stored.
@@ -20,10 +23,12 @@ from faxgate.sealing.box import BYTES_PREFIX, SecretBox
 from faxgate.store.db import Database
 from faxgate.store.scratch import remove_scratch
 from faxgate.store.spool import ImageKey
-from faxgate.store.tables import fax_images, jobs
+from faxgate.store.tables import fax_images, faxin_faxes, faxin_files, jobs
 
 
 def _row(key: ImageKey) -> ColumnElement[bool]:
+    if key.kind.is_faxin:
+        return and_(faxin_files.c.fax_id == key.job_id, faxin_files.c.kind == key.kind.value)
     return and_(
         fax_images.c.job_id == key.job_id,
         fax_images.c.kind == key.kind.value,
@@ -43,30 +48,28 @@ class DatabaseSpool:
     async def put(self, key: ImageKey, data: bytes) -> None:
         if self._encrypt:
             data = await anyio.to_thread.run_sync(self._box().seal_bytes, data)
+        table, owner = (faxin_files, faxin_faxes) if key.kind.is_faxin else (fax_images, jobs)
+        owner_id = owner.c.fax_id if key.kind.is_faxin else owner.c.job_id
+        values = {"kind": key.kind.value, "content": data, "stored_at": time.time()}
+        if key.kind.is_faxin:
+            values["fax_id"] = key.job_id
+        else:
+            values.update(job_id=key.job_id, recipient=key.recipient)
         async with self.db.writer.begin() as conn:
-            # The job row is locked against a concurrent delete until the image is in
+            # The owning row is locked against a concurrent delete until the image is in
             # (SQLite's write transactions are serial already).
-            job = select(jobs.c.job_id).where(jobs.c.job_id == key.job_id)
+            exists = select(owner_id).where(owner_id == key.job_id)
             if not self.db.is_sqlite:
-                job = job.with_for_update(key_share=True)
-            if (await conn.execute(job)).first() is None:
+                exists = exists.with_for_update(key_share=True)
+            if (await conn.execute(exists)).first() is None:
                 return
-            await conn.execute(delete(fax_images).where(_row(key)))
-            await conn.execute(
-                insert(fax_images).values(
-                    job_id=key.job_id,
-                    kind=key.kind.value,
-                    recipient=key.recipient,
-                    content=data,
-                    stored_at=time.time(),
-                )
-            )
+            await conn.execute(delete(table).where(_row(key)))
+            await conn.execute(insert(table).values(**values))
 
     async def get(self, key: ImageKey) -> bytes | None:
+        column = faxin_files.c.content if key.kind.is_faxin else fax_images.c.content
         async with self.db.reader.connect() as conn:
-            content = (
-                await conn.execute(select(fax_images.c.content).where(_row(key)))
-            ).scalar_one_or_none()
+            content = (await conn.execute(select(column).where(_row(key)))).scalar_one_or_none()
         if content is None:
             return None
         data = bytes(content)
@@ -78,8 +81,9 @@ class DatabaseSpool:
         return None
 
     async def delete(self, key: ImageKey) -> None:
+        table = faxin_files if key.kind.is_faxin else fax_images
         async with self.db.writer.begin() as conn:
-            await conn.execute(delete(fax_images).where(_row(key)))
+            await conn.execute(delete(table).where(_row(key)))
 
     async def delete_jobs(self, job_ids: Collection[str]) -> None:
         # The rows went with the jobs (and `put` stores none for a job that is gone).

@@ -3,6 +3,7 @@ directories have always had:
 
     spool/<job_id>/<n>.tiff     the fax as sent to recipient n
     received/<job_id>/<n>.tiff  what the remote fax machine received
+    faxin/<fax_id>/fax.tiff     a fax Fax-In received, and fax.pdf made of it
 
 Every process that serves or sends faxes must see the same directory: one host, or a
 directory shared between hosts.
@@ -21,11 +22,18 @@ from faxgate.store.scratch import remove_scratch
 from faxgate.store.sealed_files import is_sealed, write_atomically
 from faxgate.store.spool import ImageKey, ImageKind
 
-_AREAS = {ImageKind.SENT: "spool", ImageKind.RECEIVED: "received"}
+_AREAS = {
+    ImageKind.SENT: "spool",
+    ImageKind.RECEIVED: "received",
+    ImageKind.FAXIN_TIFF: "faxin",
+    ImageKind.FAXIN_PDF: "faxin",
+}
+_FAXIN_NAMES = {ImageKind.FAXIN_TIFF: "fax.tiff", ImageKind.FAXIN_PDF: "fax.pdf"}
 
 
 def image_file(data_dir: Path, key: ImageKey) -> Path:
-    return data_dir / _AREAS[key.kind] / key.job_id / f"{key.recipient}.tiff"
+    name = _FAXIN_NAMES.get(key.kind) or f"{key.recipient}.tiff"
+    return data_dir / _AREAS[key.kind] / key.job_id / name
 
 
 class DataDirSpool:
@@ -63,7 +71,7 @@ class DataDirSpool:
 
     def _delete_jobs(self, job_ids: Collection[str]) -> None:
         for job_id in job_ids:
-            for area in _AREAS.values():
+            for area in set(_AREAS.values()):
                 shutil.rmtree(self.data_dir / area / job_id, ignore_errors=True)
         remove_scratch(self.data_dir, job_ids)
 

@@ -221,6 +221,7 @@ faxin_topics = Table(
     Column("name", String(128), primary_key=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("push_target", Text),  # JSON (outbox_json's push target): the inbound push, if any
 )
 
 # A number of this installation (normalised, as outbound numbers are) belongs to one account
@@ -238,4 +239,44 @@ inbound_numbers = Table(
         ondelete="CASCADE",
     ),
     Index(None, "cust_nr", "topic"),
+)
+
+# Fax-In: one received fax (a call to an inbound number, or one a gateway handed in), owned
+# by the topic its number belonged to. Invisible to polls until its files are stored
+# (`ready`); hidden while fetched (`locked_until`); gone from polls once acknowledged.
+faxin_faxes = Table(
+    "faxin_faxes",
+    metadata,
+    Column("fax_id", String(22), primary_key=True),
+    Column("cust_nr", String(32), nullable=False),
+    Column("topic", String(128), nullable=False),
+    Column("called_number", String(64), nullable=False),
+    Column("calling_number", String(64), nullable=False),
+    Column("remote_csid", String(64), nullable=False),
+    Column("local_csid", String(64), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("fine", Boolean, nullable=False),
+    Column("bit_rate", Integer),
+    Column("duration_secs", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", String(16), nullable=False),  # network | gateway
+    Column("received_at", Float, nullable=False),
+    Column("ready", Boolean, nullable=False, server_default=text("false")),
+    Column("locked_until", Float, nullable=False, server_default="0"),
+    Column("acknowledged_at", Float),
+    ForeignKeyConstraint(["cust_nr"], ["accounts.cust_nr"], ondelete="CASCADE"),
+    Index(None, "cust_nr", "topic", "received_at"),
+    Index(None, "received_at"),
+)
+
+# The database spool's files of a received fax (FAXGATE_SPOOL=database): the TIFF as
+# received and the PDF made of it. Deleted with the fax.
+faxin_files = Table(
+    "faxin_files",
+    metadata,
+    Column("fax_id", ForeignKey("faxin_faxes.fax_id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # faxin-tiff | faxin-pdf
+    Column("content", LargeBinary, nullable=False),  # sealed when files are encrypted
+    Column("stored_at", Float, nullable=False),
 )
