@@ -87,7 +87,7 @@ _AUTH_METHODS = {"NONE": PushAuth.NONE, "BASIC": PushAuth.HTTP_BASIC}
 @inbound_group.command("push")
 @click.option("--cust-nr", required=True, help="The account of the topic.")
 @click.option("--topic", required=True, help="The Fax-In topic.")
-@click.option("--url", help="http(s) URL every fax of the topic is POSTed to (spec §10).")
+@click.option("--url", help="http(s) URL each fax of the topic is POSTed to, as JSON.")
 @click.option(
     "--auth-method",
     type=click.Choice(sorted(_AUTH_METHODS), case_sensitive=False),
