@@ -4,6 +4,7 @@ grouped in topics whose polling passwords are argon2 hashes."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -112,3 +113,98 @@ def test_bad_input_names_the_field(tmp_path: Path) -> None:
         "--password", "pw", *store,
     )  # fmt: skip
     assert _run("inbound", "list", *store) == ""
+
+
+def _topic_push(data_dir: Path) -> dict[tuple[str, str], str | None]:
+    async def read() -> dict[tuple[str, str], str | None]:
+        db = open_database(f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}")
+        try:
+            async with db.reader.connect() as conn:
+                rows = await conn.execute(select(faxin_topics))
+                return {(r.cust_nr, r.name): r.push_target for r in rows}
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_topic_push_is_set_listed_and_turned_off(tmp_path: Path) -> None:
+    store = ("--data-dir", str(tmp_path))
+    _run("accounts", "add", "--cust-nr", "11111AA", "--login", "alice", "--password", "s", *store)
+    _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 1234567",
+        "--topic", "sales", "--password", "topic-pw", *store,
+    )  # fmt: skip
+    _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 7654321",
+        "--topic", "support", "--password", "topic-pw", *store,
+    )  # fmt: skip
+    topic = ("--cust-nr", "11111AA", "--topic", "sales")
+
+    shown = _run(
+        "inbound", "push", *topic, "--url", "https://hooks.example.com/fax-in",
+        "--user", "hook", "--password", "hook-pässword", *store,
+    )  # fmt: skip
+    assert (
+        shown
+        == "topic sales of customer 11111AA: push to https://hooks.example.com/fax-in (BASIC)\n"
+    )
+    stored = json.loads(_topic_push(tmp_path)["11111AA", "sales"] or "{}")
+    assert stored["url"] == "https://hooks.example.com/fax-in"
+    assert (stored["auth"], stored["principal"]) == ("HTTP_BASIC", "hook")
+    assert stored["credentials"].startswith("enc:v1:")  # sealed, never the password itself
+    assert _topic_push(tmp_path)["11111AA", "support"] is None
+
+    listed = _run("inbound", "list", *store)
+    assert listed.splitlines() == [
+        "0049301234567\t11111AA\tsales\thttps://hooks.example.com/fax-in",
+        "0049307654321\t11111AA\tsupport",
+    ]
+    assert "pässword" not in listed and "enc:v1" not in listed
+
+    # a password in the URL itself is never shown either
+    _run("inbound", "push", *topic, "--url", "https://u:url-secret@hooks.example.com/in", *store)
+    listed = _run("inbound", "list", *store)
+    assert "https://u:***@hooks.example.com/in" in listed and "url-secret" not in listed
+
+    assert _run("inbound", "push", *topic, "--off", *store) == (
+        "topic sales of customer 11111AA: no push\n"
+    )
+    assert _topic_push(tmp_path)["11111AA", "sales"] is None
+    assert _run("inbound", "list", *store).splitlines()[0] == "0049301234567\t11111AA\tsales"
+
+
+def test_a_bad_topic_push_names_the_option(tmp_path: Path) -> None:
+    store = ("--data-dir", str(tmp_path))
+    _run("accounts", "add", "--cust-nr", "11111AA", "--login", "alice", "--password", "s", *store)
+    _run(
+        "inbound", "add", "--cust-nr", "11111AA", "--number", "+49 30 1234567",
+        "--topic", "sales", "--password", "topic-pw", *store,
+    )  # fmt: skip
+    push = ("inbound", "push", "--cust-nr", "11111AA", "--topic", "sales")
+
+    for url in ("ftp://hooks.example.com/in", "hooks.example.com/in", "https://", "http://a b"):
+        error = _fails(*push, "--url", url, *store)
+        assert "'--url'" in error and "http:// or https:// URL" in error, error
+    long_url = "https://hooks.example.com/" + "a" * 2048
+    assert "at most 2048 characters" in _fails(*push, "--url", long_url, *store)
+    assert "'--user'" in _fails(
+        *push, "--url", "https://h.example/", "--auth-method", "BASIC", *store
+    )
+    assert "'--user'" in _fails(
+        *push, "--url", "https://h.example/", "--auth-method", "NONE", "--user", "u", *store
+    )
+    assert "--auth-method" in _fails(
+        *push, "--url", "https://h.example/", "--auth-method", "OAUTH2", *store
+    )
+    assert "--url" in _fails(*push, *store)
+    assert "--off" in _fails(*push, "--off", "--url", "https://h.example/", *store)
+    assert "no topic 'other'" in _fails(
+        "inbound", "push", "--cust-nr", "11111AA", "--topic", "other",
+        "--url", "https://h.example/", *store,
+    )  # fmt: skip
+    assert "no account" in _fails(
+        "inbound", "push", "--cust-nr", "NOPE", "--topic", "sales",
+        "--url", "https://h.example/", *store,
+    )  # fmt: skip
+    assert _topic_push(tmp_path)["11111AA", "sales"] is None  # nothing half-stored

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from faxgate.domain.faxin import FaxSource, ReceivedFax
 from faxgate.domain.job import (
     JobOptions,
     Overlay,
@@ -21,13 +22,22 @@ from faxgate.domain.job import (
     StatusPush,
     Transport,
 )
-from faxgate.domain.notification import JobSnapshot, MailTarget, PushTarget, Target
+from faxgate.domain.notification import (
+    FaxInSnapshot,
+    FaxInTarget,
+    JobSnapshot,
+    MailTarget,
+    PushTarget,
+    Target,
+)
 from faxgate.domain.report import JobReport, RecipientReport, Reference, report_to_dict
 from faxgate.domain.report_options import ImageFormat, ImageMode, PushAuth, ReportMailOptions
 from faxgate.domain.statuses import FaxStatus
 from faxgate.sealing.fields import PUSH_TARGET, map_secrets
 from faxgate.store.job_json import StoredFormError
 from faxgate.store.outbox_json import (
+    faxin_snapshot_from_json,
+    push_target_from_json,
     snapshot_from_json,
     snapshot_to_json,
     target_from_json,
@@ -58,7 +68,10 @@ mail_targets = st.builds(
 )
 
 
-@given(push_targets | mail_targets)
+faxin_targets = st.builds(FaxInTarget, push_targets)
+
+
+@given(push_targets | mail_targets | faxin_targets)
 def test_a_target_reads_back_as_written(target: Target) -> None:
     stored = target_to_json(target)
     assert json.loads(stored)["v"] == 2
@@ -121,7 +134,8 @@ def test_a_mail_target_queued_by_an_earlier_version_still_reads() -> None:
     [
         ("push", '{"v": 3, "url": "https://x/"}', "version 3 is newer"),
         ("push", "[]", "not a JSON object"),
-        ("fax", "{}", "expected push or mail"),
+        ("fax", "{}", "expected push, mail or faxin"),
+        ("faxin", '{"url": "https://x/"}', "faxin target: no version"),
     ],
 )
 def test_a_form_no_version_wrote_is_refused_by_name(channel: str, stored: str, fault: str) -> None:
@@ -197,3 +211,34 @@ def test_a_snapshot_queued_by_an_earlier_version_still_reads() -> None:
     assert snapshot.options.transport == Transport(csid="+49 30 1", express=True)
     assert snapshot.options.reporting == Reporting(push=StatusPush("https://push.example/"))
     assert snapshot.options.customer_reference == "ref-1"
+
+
+@given(push_targets)
+def test_a_topic_push_target_reads_back_as_written(target: PushTarget) -> None:
+    assert push_target_from_json(target_to_json(target)) == target
+    # an inbound push row has the same form: its secrets are where sealing looks for them
+    assert target_to_json(FaxInTarget(target)) == target_to_json(target)
+
+
+received_faxes = st.builds(
+    ReceivedFax,
+    called_number=st.text(max_size=20),
+    calling_number=st.text(max_size=20),
+    remote_csid=st.text(max_size=20),
+    local_csid=st.text(max_size=20),
+    pages=st.integers(0, 1000),
+    fine=st.booleans(),
+    bit_rate=st.none() | st.integers(2400, 33600),
+    duration_secs=st.floats(0, 1e6, allow_nan=False),
+    status=st.sampled_from(FaxStatus),
+    reason=st.text(max_size=40),
+    received_at=st.floats(0, 4e9, allow_nan=False),
+    source=st.sampled_from(FaxSource),
+)
+
+
+@given(
+    st.builds(FaxInSnapshot, st.text(max_size=22), st.text(max_size=8), st.text(), received_faxes)
+)
+def test_a_received_fax_snapshot_reads_back_as_written(snapshot: FaxInSnapshot) -> None:
+    assert faxin_snapshot_from_json(snapshot_to_json(snapshot)) == snapshot

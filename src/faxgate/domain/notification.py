@@ -1,18 +1,21 @@
-"""Where a finished job's notifications go: typed targets, and the rule that picks them.
+"""Where notifications go: typed targets, and the rules that pick them.
 
-A job's own status push and report mail win; without them the account's defaults apply. The
-push target also carries what only the account knows: the body format, the signing secrets
-and the OAuth2 token endpoint. Secrets are carried as stored (sealed); the drainer unseals a
+A finished job's own status push and report mail win; without them the account's defaults
+apply. The push target also carries what only the account knows: the body format, the signing
+secrets and the OAuth2 token endpoint. A received fax goes to its topic's inbound push, signed
+with the same account secrets. Secrets are carried as stored (sealed); the drainer unseals a
 copy just for the request.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import ClassVar
 
+from faxgate.domain.faxin import ReceivedFax
 from faxgate.domain.job import AccountSettings, JobOptions, PushFormat
 from faxgate.domain.report import JobReport
 from faxgate.domain.report_options import PushAuth, ReportMailOptions
@@ -21,6 +24,7 @@ from faxgate.domain.report_options import PushAuth, ReportMailOptions
 class Channel(StrEnum):
     PUSH = "push"
     MAIL = "mail"
+    FAXIN = "faxin"  # a received fax, to its topic's push target (spec §10)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,17 @@ class MailTarget:
     channel: ClassVar[Channel] = Channel.MAIL
 
 
-Target = PushTarget | MailTarget
+@dataclass(frozen=True)
+class FaxInTarget:
+    """The inbound push of a Fax-In topic: a push target posted as JSON_POST (spec §10)."""
+
+    push: PushTarget
+
+    channel: ClassVar[Channel] = Channel.FAXIN
+
+
+JobTarget = PushTarget | MailTarget
+Target = PushTarget | MailTarget | FaxInTarget
 
 
 @dataclass(frozen=True)
@@ -70,10 +84,21 @@ class JobSnapshot:
     documents: tuple[str, ...]  # the document names, in order
 
 
-def plan_targets(options: JobOptions, account: AccountSettings) -> tuple[Target, ...]:
+@dataclass(frozen=True)
+class FaxInSnapshot:
+    """A received fax as its inbound push tells it, kept in the outbox row: the files are
+    read from the spool at delivery time, so the row holds no image."""
+
+    fax_id: str
+    cust_nr: str
+    topic: str
+    fax: ReceivedFax
+
+
+def plan_targets(options: JobOptions, account: AccountSettings) -> tuple[JobTarget, ...]:
     """The job's own push and mail settings, else the account's defaults. A job that gives
     a report mail without an address gets no mail (it does not fall back to the default)."""
-    targets: list[Target] = []
+    targets: list[JobTarget] = []
     push = options.reporting.push or account.default_push
     if push is not None and push.url:
         targets.append(
@@ -92,3 +117,26 @@ def plan_targets(options: JobOptions, account: AccountSettings) -> tuple[Target,
     if mail is not None and (mail.success_address or mail.failure_address):
         targets.append(MailTarget(mail))
     return tuple(targets)
+
+
+def plan_faxin_target(
+    topic_push: PushTarget | None, account: AccountSettings
+) -> FaxInTarget | None:
+    """The inbound push of a fax of a topic: the topic's target (URL and credentials), with
+    the account's signing secrets, as JSON."""
+    if topic_push is None or not topic_push.url:
+        return None
+    return FaxInTarget(replace(topic_push, format=PushFormat.JSON, secrets=account.push_secrets))
+
+
+PUSH_URL_MAX = 2048  # characters; longer URLs are refused by many servers anyway
+CREDENTIAL_MAX = 1024  # characters of a push user or password
+
+
+def push_url_fault(url: str) -> str | None:
+    """Why `url` cannot be a push target, or None."""
+    if len(url) > PUSH_URL_MAX:
+        return f"at most {PUSH_URL_MAX} characters"
+    if not re.fullmatch(r"https?://[^\s/?#]+(?:[/?#]\S*)?", url, re.IGNORECASE):
+        return "must be an http:// or https:// URL"
+    return None

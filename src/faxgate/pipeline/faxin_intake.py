@@ -4,6 +4,8 @@ becomes a fax of the topic that owns the called number.
 Three steps, each durable before the next: the fax's row (not yet visible), its files in the
 spool (the TIFF as received and a PDF made of it), then visible to polls. A crash between
 them leaves an invisible row that the purge removes; a visible fax always has its files.
+The transaction that makes it visible also queues its inbound push when the topic has one,
+so a visible fax always has its push queued.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import structlog
 from faxgate.config import Settings
 from faxgate.domain.faxin import InboundFax, ReceivedFax
 from faxgate.domain.ids import new_faxin_id
+from faxgate.domain.notification import FaxInSnapshot, plan_faxin_target
 from faxgate.notify.images import tiff_to_pdf
-from faxgate.store import faxin, inbound
-from faxgate.store.db import Database
+from faxgate.store import faxin, inbound, outbox
+from faxgate.store.accounts import load_account_settings
+from faxgate.store.db import Database, Transaction
 from faxgate.store.spool import ImageKey, ImageKind, Spool
 
 log = structlog.get_logger("faxgate.faxin")
@@ -56,7 +60,8 @@ async def accept_received(
     await spool.put(ImageKey(fax.fax_id, ImageKind.FAXIN_TIFF, 0), image)
     await spool.put(ImageKey(fax.fax_id, ImageKind.FAXIN_PDF, 0), pdf)
     async with db.writer.begin() as conn:
-        await faxin.mark_ready(conn, fax.fax_id)
+        if await faxin.mark_ready(conn, fax.fax_id):
+            await _enqueue_push(conn, fax)
     log.info(
         "fax received",
         fax_id=fax.fax_id,
@@ -68,3 +73,14 @@ async def accept_received(
         source=received.source.value,
     )
     return fax
+
+
+async def _enqueue_push(conn: Transaction, fax: InboundFax) -> None:
+    """Queue the fax's inbound push when its topic has a push target."""
+    topic_push = await inbound.topic_push(conn, fax.cust_nr, fax.topic)
+    if topic_push is None:
+        return
+    target = plan_faxin_target(topic_push, await load_account_settings(conn, fax.cust_nr))
+    if target is not None:
+        snapshot = FaxInSnapshot(fax.fax_id, fax.cust_nr, fax.topic, fax.fax)
+        await outbox.enqueue(conn, fax.fax_id, fax.cust_nr, snapshot, [target], time.time())

@@ -3,7 +3,8 @@ its channel, records the attempt and when to try again (back-off).
 
 Push: XML (Retarus's default) or JSON per account, signed when the account has a secret,
 the same delivery id on every retry. Mail: built from the report snapshot, the fax image
-attached from the spool when the job asked for it.
+attached from the spool when the job asked for it. Inbound push: a received fax with its PDF,
+read from the spool now (a fax purged before its push fails that push for good).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from faxgate.domain.notification import JobSnapshot, MailTarget, PushTarget
 from faxgate.net.client import guarded_async_client
 from faxgate.notify.backoff import next_attempt
 from faxgate.notify.base import DeliveryResult, Notifier, PushNotice
+from faxgate.notify.faxin_push import FaxInNotice, FaxInPushNotifier
 from faxgate.notify.images import Attachment
 from faxgate.notify.mail import MailNotifier, build_report_mail
 from faxgate.notify.oauth import TokenCache
@@ -40,7 +42,7 @@ from faxgate.sealing.box import SecretKeyError
 from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
-from faxgate.store.outbox import Delivery, UnreadableDelivery
+from faxgate.store.outbox import Delivery, FaxInDelivery, UnreadableDelivery
 from faxgate.store.spool import ImageKey, ImageKind, Spool
 from faxgate.store.spools import open_spool
 
@@ -78,6 +80,7 @@ class OutboxDrainer:
         self._client = guarded_async_client(settings)
         self.push: Notifier[PushNotice] = PushNotifier(self._client, TokenCache())
         self.mail: Notifier[EmailMessage] = MailNotifier(settings)
+        self.faxin: Notifier[FaxInNotice] = FaxInPushNotifier(self.push)
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> bool:
@@ -117,10 +120,14 @@ class OutboxDrainer:
         )
         return True
 
-    async def _deliver(self, delivery: Delivery | UnreadableDelivery) -> DeliveryResult:
+    async def _deliver(
+        self, delivery: Delivery | FaxInDelivery | UnreadableDelivery
+    ) -> DeliveryResult:
         if isinstance(delivery, UnreadableDelivery):
             return DeliveryResult(False, False, None, delivery.error)
         try:
+            if isinstance(delivery, FaxInDelivery):
+                return await self._faxin(delivery)
             if isinstance(delivery.target, PushTarget):
                 return await self._push(delivery, delivery.target)
             return await self._mail(delivery, delivery.target)
@@ -136,6 +143,18 @@ class OutboxDrainer:
             return DeliveryResult(False, False, None, str(exc))
         body, content_type = _push_body(target, delivery.snapshot)
         return await self.push.deliver(PushNotice(target, body, content_type, delivery.delivery_id))
+
+    async def _faxin(self, delivery: FaxInDelivery) -> DeliveryResult:
+        pdf = await self.spool.get(ImageKey(delivery.job_id, ImageKind.FAXIN_PDF, 0))
+        if pdf is None:
+            error = f"fax {delivery.job_id} was deleted (retention) before its push was delivered"
+            return DeliveryResult(False, False, None, error)
+        try:
+            target = delivery.target.push.with_secrets(self.box.unseal)
+        except SecretKeyError as exc:
+            return DeliveryResult(False, False, None, str(exc))
+        notice = FaxInNotice(target, delivery.snapshot, pdf, delivery.delivery_id)
+        return await self.faxin.deliver(notice)
 
     async def _mail(self, delivery: Delivery, target: MailTarget) -> DeliveryResult:
         image = await fax_image(self.spool, delivery.job_id)

@@ -1,7 +1,8 @@
 """Which values of the stored JSON documents are secrets, and applying a function to them.
 
 Job options are store/job_json.py's form; account settings are `faxgate configure`'s; a push
-target is the outbox row built from both at completion (pipeline/notifications.py).
+target is the outbox row built from both at completion (pipeline/notifications.py), and also
+the form of a Fax-In topic's push target (`faxgate inbound push`) and of its outbox rows.
 """
 
 from __future__ import annotations

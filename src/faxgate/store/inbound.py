@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faxgate.domain.notification import PushTarget
+from faxgate.store.outbox_json import push_target_from_json, target_to_json
 from faxgate.store.tables import faxin_topics, inbound_numbers
 
 
@@ -83,3 +85,43 @@ async def remove_number(conn: AsyncConnection, number: str) -> bool:
         .returning(inbound_numbers.c.number)
     )
     return result.first() is not None
+
+
+# ---------------------------------------------------------------- a topic's inbound push
+
+
+async def set_topic_push(
+    conn: AsyncConnection, cust_nr: str, topic: str, target: PushTarget | None
+) -> bool:
+    """Give the topic a push target (its secrets as they are to be stored), or none; False
+    when the account has no such topic."""
+    result = await conn.execute(
+        update(faxin_topics)
+        .where(faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic)
+        .values(push_target=None if target is None else target_to_json(target))
+        .returning(faxin_topics.c.name)
+    )
+    return result.first() is not None
+
+
+async def topic_push(conn: AsyncConnection, cust_nr: str, topic: str) -> PushTarget | None:
+    """The topic's push target, its secrets sealed as stored; None when it has none."""
+    stored = await conn.scalar(
+        select(faxin_topics.c.push_target).where(
+            faxin_topics.c.cust_nr == cust_nr, faxin_topics.c.name == topic
+        )
+    )
+    return None if stored is None else push_target_from_json(stored)
+
+
+async def topic_push_urls(conn: AsyncConnection, cust_nr: str | None) -> dict[tuple[str, str], str]:
+    """The push URL of every topic that has one, by (customer number, topic)."""
+    query = select(faxin_topics.c.cust_nr, faxin_topics.c.name, faxin_topics.c.push_target).where(
+        faxin_topics.c.push_target.is_not(None)
+    )
+    if cust_nr is not None:
+        query = query.where(faxin_topics.c.cust_nr == cust_nr)
+    return {
+        (row.cust_nr, row.name): push_target_from_json(row.push_target).url
+        for row in await conn.execute(query)
+    }

@@ -1,5 +1,6 @@
-"""The notification outbox: enqueue with the job's completion, claim with a lease, record
-every attempt, replay what failed. One statement per verb, as in queue.py."""
+"""The notification outbox: enqueue with the job's completion (or a received fax's arrival),
+claim with a lease, record every attempt, replay what failed. One statement per verb, as in
+queue.py. A received fax's rows have its fax ID in `job_id` and the channel `faxin`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from typing import Any
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.domain.notification import JobSnapshot, PushTarget, Target
+from faxgate.domain.notification import (
+    FaxInSnapshot,
+    FaxInTarget,
+    JobSnapshot,
+    JobTarget,
+    PushTarget,
+    Target,
+)
 from faxgate.domain.redact import without_password
 from faxgate.store.outbox_json import (
+    faxin_snapshot_from_json,
     snapshot_from_json,
     snapshot_to_json,
     target_from_json,
@@ -28,7 +37,7 @@ class OutboxRow:
 
     id: int
     job_id: str
-    channel: str  # push | mail
+    channel: str  # push | mail | faxin
     delivery_id: str
     attempts: int
     created_at: float
@@ -36,8 +45,16 @@ class OutboxRow:
 
 @dataclass(frozen=True)
 class Delivery(OutboxRow):
-    target: Target
+    target: JobTarget
     snapshot: JobSnapshot
+
+
+@dataclass(frozen=True)
+class FaxInDelivery(OutboxRow):
+    """The inbound push of a received fax (`job_id` is the fax ID)."""
+
+    target: FaxInTarget
+    snapshot: FaxInSnapshot
 
 
 @dataclass(frozen=True)
@@ -51,10 +68,12 @@ async def enqueue(
     conn: AsyncConnection,
     job_id: str,
     login: str,
-    snapshot: JobSnapshot,
+    snapshot: JobSnapshot | FaxInSnapshot,
     targets: Sequence[Target],
     now: float,
 ) -> None:
+    """Queue one delivery per target; `job_id` and `login` are a fax ID and its customer
+    number for a received fax."""
     if not targets:
         return
     text = snapshot_to_json(snapshot)
@@ -78,7 +97,7 @@ async def enqueue(
 
 async def claim(
     conn: AsyncConnection, worker: str, now: float, lease_secs: float
-) -> Delivery | UnreadableDelivery | None:
+) -> Delivery | FaxInDelivery | UnreadableDelivery | None:
     due = (
         select(deliveries.c.id)
         .where(
@@ -105,15 +124,18 @@ async def claim(
     return _delivery(row)
 
 
-def _delivery(row: Row[Any]) -> Delivery | UnreadableDelivery:
+def _delivery(row: Row[Any]) -> Delivery | FaxInDelivery | UnreadableDelivery:
     head = (row.id, row.job_id, row.channel, row.delivery_id, row.attempts, row.created_at)
     try:
         target = target_from_json(row.channel, row.target)
-        snapshot = snapshot_from_json(row.snapshot)
+        if isinstance(target, FaxInTarget):
+            return FaxInDelivery(
+                *head, target=target, snapshot=faxin_snapshot_from_json(row.snapshot)
+            )
+        return Delivery(*head, target=target, snapshot=snapshot_from_json(row.snapshot))
     except _UNREADABLE as exc:
         error = f"unreadable outbox row: {type(exc).__name__}: {exc}"
         return UnreadableDelivery(*head, error=error)
-    return Delivery(*head, target=target, snapshot=snapshot)
 
 
 # what parsing a stored document that no version of this code wrote can raise
@@ -164,7 +186,7 @@ class DeliveryAttemptRow:
 
 @dataclass(frozen=True)
 class DeliveryRow:
-    """One delivery as the job detail shows it."""
+    """One delivery as the job detail (or a received fax's detail) shows it."""
 
     channel: str
     delivery_id: str
@@ -174,7 +196,7 @@ class DeliveryRow:
 
 
 async def for_job(conn: AsyncConnection, job_id: str) -> list[DeliveryRow]:
-    """Every delivery of a job with its attempts, for the job detail endpoint."""
+    """Every delivery of a job (or received fax) with its attempts, for the detail endpoints."""
     rows = (
         await conn.execute(
             select(deliveries).where(deliveries.c.job_id == job_id).order_by(deliveries.c.id)
@@ -209,13 +231,16 @@ def _shown(channel: str, text: str) -> str:
         target = target_from_json(channel, text)
     except _UNREADABLE:
         return ""
+    if isinstance(target, FaxInTarget):
+        target = target.push
     if isinstance(target, PushTarget):
         return without_password(target.url)
     return target.mail.success_address or ""
 
 
 async def replay(conn: AsyncConnection, job_id: str, now: float) -> int:
-    """Make the failed deliveries of a job due again, with a fresh retry period."""
+    """Make the failed deliveries of a job (or received fax) due again, with a fresh retry
+    period."""
     result = await conn.execute(
         update(deliveries)
         .where(deliveries.c.job_id == job_id, deliveries.c.state == "failed")

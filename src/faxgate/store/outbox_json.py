@@ -1,9 +1,11 @@
-"""The stored JSON forms of an outbox row: its target, and the job snapshot it is built from.
+"""The stored JSON forms of an outbox row: its target, and the job snapshot (or received
+fax) it is built from.
 
 Targets carry a version (`"v": 2`). Rows queued before it hold the camelCase form the
 notifier used to write (no `v`); they still load, so a pending delivery survives an upgrade.
 Secrets keep their keys in both forms (`credentials`, `secret`), where sealing/fields.py's
-PUSH_TARGET paths find them; they stay sealed as stored.
+PUSH_TARGET paths find them; they stay sealed as stored. An inbound push target (channel
+`faxin`) has the push target's form, which is also how a Fax-In topic keeps its push target.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from faxgate.domain.faxin import FaxSource, ReceivedFax
 from faxgate.domain.job import JobOptions, PushFormat
-from faxgate.domain.notification import Channel, JobSnapshot, MailTarget, PushTarget, Target
+from faxgate.domain.notification import (
+    Channel,
+    FaxInSnapshot,
+    FaxInTarget,
+    JobSnapshot,
+    MailTarget,
+    PushTarget,
+    Target,
+)
 from faxgate.domain.report import report_from_dict, report_to_dict
 from faxgate.domain.report_options import PushAuth, ReportMailOptions
+from faxgate.domain.statuses import FaxStatus
 from faxgate.store.job_json import (
     StoredFormError,
     camel_mail,
@@ -30,6 +42,8 @@ VERSION = 2
 
 def target_to_json(target: Target) -> str:
     document: dict[str, Any]
+    if isinstance(target, FaxInTarget):
+        target = target.push
     if isinstance(target, PushTarget):
         document = {
             "url": target.url,
@@ -59,7 +73,19 @@ def target_from_json(channel: str, text: str) -> Target:
     if channel == Channel.MAIL:
         mail = mail_from_json(document) if version else camel_mail(document) or _NO_MAIL
         return MailTarget(mail)
-    raise StoredFormError(f"channel {channel!r}: expected push or mail")
+    if channel == Channel.FAXIN:
+        if not version:  # no earlier form: this code wrote the first, with its version
+            raise StoredFormError("faxin target: no version")
+        return FaxInTarget(_push(document))
+    raise StoredFormError(f"channel {channel!r}: expected push, mail or faxin")
+
+
+def push_target_from_json(text: str) -> PushTarget:
+    """A push target as target_to_json wrote it (a Fax-In topic's push target)."""
+    document = json.loads(text)
+    if not isinstance(document, dict) or document.get("v") != VERSION:
+        raise StoredFormError(f"push target: not version {VERSION} JSON")
+    return _push(document)
 
 
 _NO_MAIL = ReportMailOptions()  # nothing to send, as an old row without addresses meant
@@ -101,7 +127,9 @@ def _secrets(value: object) -> tuple[str, ...]:
 # ---------------------------------------------------------------- the job snapshot
 
 
-def snapshot_to_json(snapshot: JobSnapshot) -> str:
+def snapshot_to_json(snapshot: JobSnapshot | FaxInSnapshot) -> str:
+    if isinstance(snapshot, FaxInSnapshot):
+        return faxin_snapshot_to_json(snapshot)
     return json.dumps(
         {
             "report": report_to_dict(snapshot.report),
@@ -132,3 +160,62 @@ def _echoed(options: JobOptions) -> JobOptions:
         return options
     reporting = replace(options.reporting, push=replace(push, credentials=None))
     return replace(options, reporting=reporting)
+
+
+# ---------------------------------------------------------------- the received fax
+
+FAXIN_VERSION = 1
+
+
+def faxin_snapshot_to_json(snapshot: FaxInSnapshot) -> str:
+    fax = snapshot.fax
+    return json.dumps(
+        {
+            "v": FAXIN_VERSION,
+            "fax_id": snapshot.fax_id,
+            "cust_nr": snapshot.cust_nr,
+            "topic": snapshot.topic,
+            "called_number": fax.called_number,
+            "calling_number": fax.calling_number,
+            "remote_csid": fax.remote_csid,
+            "local_csid": fax.local_csid,
+            "pages": fax.pages,
+            "fine": fax.fine,
+            "bit_rate": fax.bit_rate,
+            "duration_secs": fax.duration_secs,
+            "status": fax.status.value,
+            "reason": fax.reason,
+            "received_at": fax.received_at,
+            "source": fax.source.value,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def faxin_snapshot_from_json(text: str) -> FaxInSnapshot:
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise StoredFormError("received fax: not a JSON object")
+    if document.get("v") != FAXIN_VERSION:
+        raise StoredFormError(f"received fax: version {document.get('v')!r} is unknown")
+    bit_rate = document["bit_rate"]
+    return FaxInSnapshot(
+        fax_id=str(document["fax_id"]),
+        cust_nr=str(document["cust_nr"]),
+        topic=str(document["topic"]),
+        fax=ReceivedFax(
+            called_number=str(document["called_number"]),
+            calling_number=str(document["calling_number"]),
+            remote_csid=str(document["remote_csid"]),
+            local_csid=str(document["local_csid"]),
+            pages=int(document["pages"]),
+            fine=bool(document["fine"]),
+            bit_rate=None if bit_rate is None else int(bit_rate),
+            duration_secs=float(document["duration_secs"]),
+            status=FaxStatus(document["status"]),
+            reason=str(document["reason"]),
+            received_at=float(document["received_at"]),
+            source=FaxSource(document["source"]),
+        ),
+    )
