@@ -15,6 +15,7 @@ from faxgate.api.context import ApiContext
 from faxgate.api.datacenters import DataCenter, WithDataCenter, single
 from faxgate.api.errors import EXCEPTION_HANDLERS
 from faxgate.api.fax4a import fax4a_routes
+from faxgate.api.faxin import faxin_routes
 from faxgate.api.middleware import AccessLog, TolerantPaths
 from faxgate.api.openapi import build_openapi
 from faxgate.api.operator import operator_routes
@@ -28,10 +29,17 @@ def create_app(
     on_stop: Lifecycle | None = None,
     mounts: dict[str, DataCenter] | None = None,
 ) -> Starlette:
-    """The service; `mounts` maps each Fax4A base path to the DC it speaks for."""
+    """The service; `mounts` maps each Fax4A base path to the DC it speaks for. The Fax-In
+    polling API sits beside each of them (`/faxin/rest/v1`, `/de1/faxin/rest/v1`, …); every
+    one sees every received fax, as one polling host does (spec §1.3)."""
+    fax4a_paths = mounts or single(ctx.settings.dc)
     fax4a_mounts = [
         Mount(path, app=WithDataCenter(Router(fax4a_routes()), dc))
-        for path, dc in (mounts or single(ctx.settings.dc)).items()
+        for path, dc in fax4a_paths.items()
+    ]
+    faxin_mounts = [
+        Mount(path.removesuffix("/rest/v1") + "/faxin/rest/v1", routes=faxin_routes())
+        for path in fax4a_paths
     ]
     openapi = build_openapi()
 
@@ -53,6 +61,7 @@ def create_app(
     app = Starlette(
         routes=[
             *fax4a_mounts,
+            *faxin_mounts,
             Mount("/faxgate/v1", routes=operator_routes()),
             Route("/openapi.json", openapi_json, methods=["GET"]),
         ],

@@ -4,6 +4,10 @@ In order: the failure throttle (no argon2 for a throttled address or login), the
 recently verified credentials (re-read against the stored hash every few seconds), then one
 argon2 check in a bounded pool of slots that requests with the same credentials share, made
 against a dummy hash when the login does not exist so that it costs the same.
+
+The same guards check the polling passwords of Fax-In topics (service/faxin_auth.py): `verify`
+takes the credential's name and how to read its stored hash, and topics have a cache of their
+own, so that a login that happens to be named like a topic never stands in for it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Awaitable, Callable
 
 import anyio
 import anyio.to_thread
@@ -20,10 +25,14 @@ from faxgate.domain.login_throttle import LoginThrottle
 from faxgate.service.auth import CredentialCache, Identity, Remembered, check_password, dummy_hash
 from faxgate.service.errors import AuthenticationFailed, TooManyFailures
 from faxgate.service.hash_slots import HashSlots
-from faxgate.store.accounts import get_login
+from faxgate.store.accounts import LoginRow, get_login
 from faxgate.store.db import Database
 
 _TRIES = 3  # a shared check whose request went away is made again, by the next in line
+
+# Reads the stored credential of one name (a login, or a topic as `custNr/topic`): its owner
+# and password hash, or None when there is no such name.
+LoadCredential = Callable[[], Awaitable[LoginRow | None]]
 
 
 class _Flight:
@@ -38,6 +47,7 @@ class _Flight:
 class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.cache = CredentialCache()
+        self.topic_cache = CredentialCache()  # Fax-In topic passwords, apart from logins
         self.slots = HashSlots(
             settings.login_hash_concurrency or os.cpu_count() or 1,
             settings.login_hash_queue,
@@ -61,40 +71,55 @@ class Authenticator:
         self, db: Database, login: str, password: str, host: str, cust_nr: str | None = None
     ) -> Identity:
         """The login's identity; with `cust_nr`, only when the login belongs to that customer."""
-        identity = await self._identify(db, login, password, host)
+
+        async def load() -> LoginRow | None:
+            async with db.reader.connect() as conn:
+                return await get_login(conn, login)
+
+        identity = await self.verify(self.cache, login, password, host, load)
         if cust_nr is not None and identity.cust_nr != cust_nr:
             raise AuthenticationFailed(
                 f"login {identity.login!r} does not belong to customer {cust_nr!r}"
             )
         return identity
 
-    async def _identify(self, db: Database, login: str, password: str, host: str) -> Identity:
-        wait = self.throttle.wait(login, host, time.monotonic())
+    async def verify(
+        self, cache: CredentialCache, name: str, password: str, host: str, load: LoadCredential
+    ) -> Identity:
+        """The identity of the credential `name` when `password` is its password, checked
+        with every guard; `cache` remembers it (one cache per kind of name)."""
+        wait = self.throttle.wait(name, host, time.monotonic())
         if wait > 0:
             raise TooManyFailures(math.ceil(wait))
-        digest = self.cache.digest(login, password)
-        remembered = self.cache.lookup(digest, time.monotonic())
-        if remembered is not None and await self._still_current(db, digest, remembered):
-            self.throttle.known(login, host, time.monotonic())
+        digest = cache.digest(name, password)
+        remembered = cache.lookup(digest, time.monotonic())
+        if remembered is not None and await self._still_current(cache, digest, remembered, load):
+            self.throttle.known(name, host, time.monotonic())
             return remembered.identity
         for _ in range(_TRIES):
             flight = self._flights.get(digest)
             if flight is None:
-                return await self._lead(db, digest, login, password, host)
+                return await self._lead(cache, digest, name, password, host, load)
             await flight.done.wait()
             if flight.identity is not None:
-                self.throttle.known(login, host, time.monotonic())
+                self.throttle.known(name, host, time.monotonic())
                 return flight.identity
             if flight.error is not None:
                 raise flight.error
         raise AuthenticationFailed("bad login or password")
 
     async def _lead(
-        self, db: Database, digest: bytes, login: str, password: str, host: str
+        self,
+        cache: CredentialCache,
+        digest: bytes,
+        name: str,
+        password: str,
+        host: str,
+        load: LoadCredential,
     ) -> Identity:
         flight = self._flights[digest] = _Flight()
         try:
-            flight.identity = await self._check(db, digest, login, password, host)
+            flight.identity = await self._check(cache, digest, name, password, host, load)
             return flight.identity
         except Exception as exc:
             flight.error = exc
@@ -104,33 +129,43 @@ class Authenticator:
             flight.done.set()
 
     async def _check(
-        self, db: Database, digest: bytes, login: str, password: str, host: str
+        self,
+        cache: CredentialCache,
+        digest: bytes,
+        name: str,
+        password: str,
+        host: str,
+        load: LoadCredential,
     ) -> Identity:
-        self.throttle.attempt(login, host, time.monotonic())
+        self.throttle.attempt(name, host, time.monotonic())
         try:
-            async with db.reader.connect() as conn:
-                row = await get_login(conn, login)
+            row = await load()
             matches = await self.slots.run(check_password, row, password)
         except Exception:
-            self.throttle.withdraw(login, host, time.monotonic())  # busy or no database
+            self.throttle.withdraw(name, host, time.monotonic())  # busy or no database
             raise
         if not matches or row is None:
             raise AuthenticationFailed("bad login or password")
-        self.throttle.succeeded(login, host, time.monotonic())
-        return self.cache.remember(digest, row, time.monotonic())
+        self.throttle.succeeded(name, host, time.monotonic())
+        return cache.remember(digest, row, time.monotonic())
 
-    async def _still_current(self, db: Database, digest: bytes, remembered: Remembered) -> bool:
-        """Whether the stored login still has the hash the password was verified against."""
+    async def _still_current(
+        self,
+        cache: CredentialCache,
+        digest: bytes,
+        remembered: Remembered,
+        load: LoadCredential,
+    ) -> bool:
+        """Whether the stored credential still has the hash the password was verified against."""
         now = time.monotonic()
         if now - remembered.checked < self._recheck_secs:
             return True
-        async with db.reader.connect() as conn:
-            row = await get_login(conn, remembered.identity.login)
+        row = await load()
         if row is None or (row.password_hash, row.cust_nr) != (
             remembered.password_hash,
             remembered.identity.cust_nr,
         ):
-            self.cache.drop(digest)
+            cache.drop(digest)
             return False
         remembered.checked = now
         return True
