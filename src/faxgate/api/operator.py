@@ -1,5 +1,5 @@
 """faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, metrics, number plan, job
-detail."""
+detail, and Fax-In hand-in and detail (api/faxin_admin.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
 from faxgate.api.deliveries import delivery_json
+from faxgate.api.faxin_admin import faxin_admin_routes
 from faxgate.api.inspect import inspect_routes
 from faxgate.api.metrics import render
 from faxgate.domain.number_plan import PLAN
@@ -110,4 +111,5 @@ def operator_routes() -> list[BaseRoute]:
         Route("/number-plan", number_plan, methods=["GET"]),
         Route("/jobs/{jobId}", job_detail, methods=["GET"]),
         *inspect_routes(),
+        *faxin_admin_routes(),
     ]
