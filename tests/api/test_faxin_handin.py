@@ -234,3 +234,16 @@ async def test_a_hand_in_needs_a_login(api: Service) -> None:
         wrong = await hand_in(anonymous, fax_tiff(1))
     assert (missing.status_code, wrong.status_code) == (400, 401)
     await nothing_stored(api)
+
+
+async def test_a_conversion_over_the_time_limit_is_refused(
+    db: Database, tmp_path: Path, database_url: str
+) -> None:
+    await add_number(db, CUST_NR, NUMBER, "sales", "topic-pw")
+    settings = make_settings(tmp_path, database_url, render_timeout_secs=0.0)
+    async for api in start_service(settings, db, workers=False):
+        answer = await hand_in(api.client, pdf(1), "application/pdf")
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["field"] == "body"
+        assert "FAXGATE_RENDER_TIMEOUT_SECS" in answer.json()["error"]
+        await nothing_stored(api)
