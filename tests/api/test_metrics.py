@@ -1,5 +1,5 @@
-"""GET /faxgate/v1/metrics: the queue and the outbox as the database sees them, and this
-process's request counter, parsed as Prometheus would parse them."""
+"""GET /faxgate/v1/metrics: the queue, the outbox and Fax-In as the database sees them, and
+this process's request counter, parsed as Prometheus would parse them."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
-from faxgate.store import queue
+from faxgate.domain.faxin import InboundFax, ReceivedFax
+from faxgate.domain.ids import new_faxin_id
+from faxgate.domain.statuses import FaxStatus
+from faxgate.service.inbound import add_number
+from faxgate.store import faxin, queue
 from faxgate.store.db import Database, open_database
 from tests.api.helpers import send, wait_final
-from tests.conftest import Service, make_settings, start_service
+from tests.conftest import CUST_NR, Service, make_settings, start_service
 from tests.documents import job
 from tests.pg_server import free_port
 
@@ -71,6 +75,9 @@ async def test_an_empty_store_reports_zeros_for_every_series(api: Service) -> No
     for kind in ("push", "mail"):
         assert value(samples, "faxgate_notifications_pending", kind=kind) == 0
         assert value(samples, "faxgate_notifications_oldest_pending_seconds", kind=kind) == 0
+    assert value(samples, "faxgate_faxin_faxes", status="OK") == 0
+    assert value(samples, "faxgate_faxin_unacknowledged") == 0
+    assert value(samples, "faxgate_faxin_oldest_unacknowledged_seconds") == 0
 
 
 async def test_submitted_jobs_are_due_and_their_wait_grows(api: Service) -> None:
@@ -163,3 +170,44 @@ async def test_an_unreachable_database_is_503(tmp_path: Path) -> None:
     await db.dispose()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
+
+
+async def _received(
+    api: Service, status: FaxStatus, age_secs: float, ready: bool = True, acked: bool = False
+) -> None:
+    now = time.time()
+    received = ReceivedFax(
+        called_number="0049301234567", calling_number="", remote_csid="", local_csid="",
+        pages=1, fine=True, bit_rate=14400, duration_secs=20.0, status=status, reason="",
+        received_at=now - age_secs,
+    )  # fmt: skip
+    fax_id = new_faxin_id("dc1", int(now * 1000))
+    fax = InboundFax(fax_id, CUST_NR, "sales", received, locked_until=0.0, acknowledged_at=None)
+    async with api.db.writer.begin() as conn:
+        await faxin.insert(conn, fax)
+        if ready:
+            await faxin.mark_ready(conn, fax.fax_id)
+        if acked:
+            await faxin.acknowledge(conn, CUST_NR, "sales", [fax.fax_id], now)
+    await anyio.sleep(0.002)  # the next fax gets another ID (they carry the millisecond)
+
+
+async def test_received_faxes_by_status_and_the_oldest_unacknowledged(api: Service) -> None:
+    await add_number(api.db, CUST_NR, "+49 30 1234567", "sales", "topic-pw")
+    await _received(api, FaxStatus.OK, age_secs=5000, acked=True)  # acknowledged: not waiting
+    await _received(api, FaxStatus.OK, age_secs=100)
+    await _received(api, FaxStatus.OK, age_secs=10)
+    await _received(api, FaxStatus.REM_DIS, age_secs=50)  # broke off: delivered partial
+    await _received(api, FaxStatus.OK, age_secs=9000, ready=False)  # files not in: not counted
+    samples = await scrape(api)
+    assert value(samples, "faxgate_faxin_faxes", status="OK") == 3
+    assert value(samples, "faxgate_faxin_faxes", status="REM_DIS") == 1
+    assert value(samples, "faxgate_faxin_unacknowledged") == 3
+    assert 100 <= value(samples, "faxgate_faxin_oldest_unacknowledged_seconds") < 160
+    async with api.db.writer.begin() as conn:
+        fetched = await faxin.fetch(conn, CUST_NR, "sales", 10, 60, time.time())
+        await faxin.acknowledge(conn, CUST_NR, "sales", [f.fax_id for f in fetched], time.time())
+    samples = await scrape(api)
+    assert value(samples, "faxgate_faxin_faxes", status="OK") == 3  # kept until the purge
+    assert value(samples, "faxgate_faxin_unacknowledged") == 0
+    assert value(samples, "faxgate_faxin_oldest_unacknowledged_seconds") == 0

@@ -1,5 +1,5 @@
 """What `GET /faxgate/v1/metrics` shows: this process's counters plus the shared database's
-queue and outbox figures, in the Prometheus text format (rendered by prometheus_client).
+queue, outbox and Fax-In figures, in the Prometheus text format (rendered by prometheus_client).
 
 The counters live in a registry of faxgate's own, not prometheus_client's global default,
 so nothing else imported into the process can clash with them. It is one per process, not
@@ -81,6 +81,31 @@ def _database_families(figures: DatabaseFigures) -> list[Metric]:
         ),
         notifications,
         oldest_notification,
+        *_faxin_families(figures),
+    ]
+
+
+def _faxin_families(figures: DatabaseFigures) -> list[Metric]:
+    faxin = figures.faxin
+    received = GaugeMetricFamily(
+        "faxgate_faxin_faxes",
+        "Received faxes kept (FAXGATE_FAXIN_RETENTION_DAYS), acknowledged or not, by status.",
+        labels=["status"],
+    )
+    for status, count in sorted(faxin.by_status.items()):
+        received.add_metric([status], count)
+    return [
+        received,
+        GaugeMetricFamily(
+            "faxgate_faxin_unacknowledged",
+            "Received faxes that no poll has acknowledged yet.",
+            value=faxin.unacknowledged,
+        ),
+        GaugeMetricFamily(
+            "faxgate_faxin_oldest_unacknowledged_seconds",
+            "Age of the oldest received fax not yet acknowledged (0 when none).",
+            value=faxin.oldest_unacknowledged_secs,
+        ),
     ]
 
 

@@ -1,5 +1,5 @@
 """faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, metrics, number plan, job
-detail."""
+detail, and Fax-In hand-in and detail (api/faxin_admin.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
+from faxgate.api.deliveries import delivery_json
+from faxgate.api.faxin_admin import faxin_admin_routes
 from faxgate.api.inspect import inspect_routes
 from faxgate.api.metrics import render
 from faxgate.domain.number_plan import PLAN
@@ -19,7 +21,6 @@ from faxgate.domain.report import report_body
 from faxgate.service import jobs, reports
 from faxgate.service.health import check as check_health
 from faxgate.store.attempts import CallRow
-from faxgate.store.outbox import DeliveryRow
 
 
 async def health(request: Request) -> JSONResponse:
@@ -86,19 +87,6 @@ def _call_json(call: CallRow) -> dict[str, Any]:
     }
 
 
-def _delivery_json(delivery: DeliveryRow) -> dict[str, Any]:
-    return {
-        "channel": delivery.channel,
-        "deliveryId": delivery.delivery_id,
-        "target": delivery.target,
-        "state": delivery.state,
-        "attempts": [
-            {"at": a.at, "statusCode": a.status_code, "error": a.error, "delivered": a.delivered}
-            for a in delivery.attempts
-        ],
-    }
-
-
 async def job_detail(request: Request) -> JSONResponse:
     """The report plus every call made for it (beyond Retarus: the attempt history)."""
     ctx = context(request)
@@ -111,7 +99,7 @@ async def job_detail(request: Request) -> JSONResponse:
             "createdAt": report.created_at.isoformat(),
             "completedAt": report.completed_at.isoformat() if report.completed_at else None,
             "attempts": [_call_json(call) for call in detail.calls],
-            "notifications": [_delivery_json(d) for d in detail.notifications],
+            "notifications": [delivery_json(d) for d in detail.notifications],
         }
     )
 
@@ -123,4 +111,5 @@ def operator_routes() -> list[BaseRoute]:
         Route("/number-plan", number_plan, methods=["GET"]),
         Route("/jobs/{jobId}", job_detail, methods=["GET"]),
         *inspect_routes(),
+        *faxin_admin_routes(),
     ]

@@ -26,6 +26,7 @@ from faxgate.cli.admin import (
 from faxgate.cli.client import reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
 from faxgate.cli.inbound import inbound_group
+from faxgate.cli.receive import receive_command
 from faxgate.cli.secrets import secrets_group
 from faxgate.domain.ids import dc_code
 from faxgate.domain.number_plan import PLAN
@@ -307,6 +308,7 @@ accounts_group.add_command(unblock_command)
 accounts_group.add_command(configure_command)
 main.add_command(push_group)
 main.add_command(inbound_group)
+main.add_command(receive_command)
 main.add_command(secrets_group)
 main.add_command(templates_group)
 main.add_command(send)

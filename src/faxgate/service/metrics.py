@@ -1,4 +1,5 @@
-"""The shared database's queue and outbox figures, read together for one metrics scrape."""
+"""The shared database's queue, outbox and Fax-In figures, read together for one metrics
+scrape."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass
 
 from faxgate.store import metrics as store
 from faxgate.store.db import Database
-from faxgate.store.metrics import OutboxFigures, QueueFigures
+from faxgate.store.metrics import FaxInFigures, OutboxFigures, QueueFigures
 
 
 @dataclass(frozen=True)
 class DatabaseFigures:
     queue: QueueFigures
     outbox: dict[str, OutboxFigures]  # by kind: push, mail
+    faxin: FaxInFigures
 
 
 async def database_figures(db: Database) -> DatabaseFigures:
@@ -21,4 +23,5 @@ async def database_figures(db: Database) -> DatabaseFigures:
     async with db.reader.connect() as conn:
         queue = await store.queue_figures(conn, now)
         outbox = await store.outbox_figures(conn, now)
-    return DatabaseFigures(queue, outbox)
+        faxin = await store.faxin_figures(conn, now)
+    return DatabaseFigures(queue, outbox, faxin)

@@ -1,9 +1,11 @@
-"""Aggregates for the metrics endpoint: the queue and the outbox as the database sees them.
+"""Aggregates for the metrics endpoint: the queue, the outbox and Fax-In as the database sees
+them.
 
 Computed at scrape time from the shared database, so every process reports the same figures.
 Each function is one aggregate over the PENDING (or pending) rows only, the rows the partial
 indexes `ix_recipients_due` and `ix_deliveries_due` cover: the cost follows the backlog, not
-the history kept for retention.
+the history kept for retention. Fax-In's figures count every received fax kept, which its
+retention (FAXGATE_FAXIN_RETENTION_DAYS, a week) bounds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faxgate.store.tables import deliveries, recipients
+from faxgate.domain.statuses import FaxStatus
+from faxgate.store.tables import deliveries, faxin_faxes, recipients
 
 # The outbox channels (pipeline/notifications.py). Listed so an empty outbox still reports
 # 0 for each: an alert on a missing series would stay silent.
@@ -32,6 +35,13 @@ class QueueFigures:
 class OutboxFigures:
     pending: int
     oldest_pending_secs: float  # since it was queued (or replayed); 0 when none
+
+
+@dataclass(frozen=True)
+class FaxInFigures:
+    by_status: dict[str, int]  # received faxes kept, by status (OK always present)
+    unacknowledged: int
+    oldest_unacknowledged_secs: float  # since it was received; 0 when none
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -73,6 +83,31 @@ async def outbox_figures(conn: AsyncConnection, now: float) -> dict[str, OutboxF
     for channel, pending, oldest in rows:
         figures[channel] = OutboxFigures(int(pending), _age(now, oldest))
     return figures
+
+
+async def faxin_figures(conn: AsyncConnection, now: float) -> FaxInFigures:
+    """The received faxes visible to polls (stored with their files), by status, and those
+    not yet acknowledged."""
+    unacknowledged = faxin_faxes.c.acknowledged_at.is_(None)
+    rows = await conn.execute(
+        select(
+            faxin_faxes.c.status,
+            func.count(),
+            _count(unacknowledged),
+            func.min(case((unacknowledged, faxin_faxes.c.received_at))),
+        )
+        .where(faxin_faxes.c.ready.is_(True))
+        .group_by(faxin_faxes.c.status)
+    )
+    by_status = {FaxStatus.OK.value: 0}
+    waiting = 0
+    oldest: float | None = None
+    for status, count, status_waiting, status_oldest in rows:
+        by_status[status] = int(count)
+        waiting += int(status_waiting)
+        if status_oldest is not None and (oldest is None or status_oldest < oldest):
+            oldest = status_oldest
+    return FaxInFigures(by_status, waiting, _age(now, oldest))
 
 
 def _age(now: float, since: float | None) -> float:
