@@ -26,15 +26,18 @@ def tiff_to_pdf(tiff: bytes) -> bytes:
 
     Fax pixels are not square (204 x 196 or 204 x 98 dpi), so the horizontal and vertical
     resolutions are given separately; one dpi value would stretch a normal-resolution fax to
-    half its height. 1-bit pages are stored CCITT G4-compressed, as in the TIFF.
+    half its height. 1-bit pages are stored CCITT G4-compressed, as in the TIFF, and decoded
+    one at a time (a decoded fax page takes about 4 MB; a fax may have hundreds).
     """
-    with Image.open(io.BytesIO(tiff)) as image:
-        pages = [page.copy() for page in ImageSequence.Iterator(image)]
-        dpi = _dpi(image)
-    if not pages:
-        raise ValueError("the fax image has no pages")
-    pages = [p if p.mode in ("1", "L", "RGB") else p.convert("L") for p in pages]
     out = io.BytesIO()
+    with Image.open(io.BytesIO(tiff)) as image:
+        dpi = _dpi(image)
+        if all(page.mode == "1" for page in ImageSequence.Iterator(image)):
+            image.seek(0)
+            image.save(out, format="PDF", save_all=True, dpi=dpi)
+            return out.getvalue()
+        pages = [page.copy() for page in ImageSequence.Iterator(image)]
+    pages = [p if p.mode in ("1", "L", "RGB") else p.convert("L") for p in pages]
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], dpi=dpi)
     return out.getvalue()
 
