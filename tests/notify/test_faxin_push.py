@@ -156,8 +156,8 @@ async def test_pushed_after_5xx_with_the_pdf_signed(
     assert details == {
         "JobID": fax.fax_id,
         "DateReceived": "2026-11-08T15:38:08+0000",
-        "CalledNumber": "0049305550100",
-        "CallingNumber": "0049891234567",
+        "CalledNumber": "+49305550100",
+        "CallingNumber": "+49891234567",
         "RemoteCSID": "+49 89 1234567",
         "CSID": "faxgate in",
         "BillingCode": "",

@@ -22,6 +22,7 @@ from faxgate.api.auth import parse_basic
 from faxgate.api.context import context
 from faxgate.domain import faxin
 from faxgate.domain.faxin import InboundFax
+from faxgate.domain.numbers import international
 from faxgate.service import faxin_poll
 from faxgate.service.errors import InvalidRequest
 from faxgate.service.faxin_auth import authenticate_topic
@@ -36,11 +37,6 @@ def _param(request: Request, name: str, read: Callable[[str | None], int]) -> in
         return read(request.query_params.get(name))
     except ValueError as exc:
         raise InvalidRequest(name, str(exc).removeprefix(f"{name}: ")) from None
-
-
-def _international(number: str) -> str:
-    """`0049…` → `+49…`; a number in another form as presented; "" when withheld."""
-    return "+" + number[2:] if number.startswith("00") else number
 
 
 def _mount_url(request: Request, path: str, query: str = "") -> str:
@@ -60,8 +56,8 @@ def _result(request: Request, fax: InboundFax) -> dict[str, Any]:
         "receivedTs": datetime.fromtimestamp(received.received_at, UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         ),
-        "calledNumber": _international(received.called_number),
-        "callingNumber": _international(received.calling_number),
+        "calledNumber": international(received.called_number),
+        "callingNumber": international(received.calling_number),
         "remoteCsid": received.remote_csid,
         "pages": received.pages,
         "durationInSecs": round(received.duration_secs),

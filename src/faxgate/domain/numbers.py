@@ -23,6 +23,11 @@ def normalise(number: str) -> str:
     return compact
 
 
+def international(number: str) -> str:
+    """`0049…` → `+49…`, as people read a number; another form as it is ("" stays "")."""
+    return "+" + number[2:] if number.startswith("00") else number
+
+
 def dialled_number(numbers: Sequence[str], index: int) -> str:
     """The number a recipient's next call dials: `index` into its normalised numbers (the main
     number, then the alternatives). The store keeps it beside the index for the line guard;

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faxgate.domain.notification import FaxInSnapshot, PushTarget
+from faxgate.domain.numbers import international
 from faxgate.domain.report_options import PushAuth
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -32,8 +33,8 @@ def faxin_body(snapshot: FaxInSnapshot, target: PushTarget, pdf: bytes) -> bytes
     details = {
         "JobID": snapshot.fax_id,
         "DateReceived": date_received(fax.received_at),
-        "CalledNumber": fax.called_number,
-        "CallingNumber": fax.calling_number,
+        "CalledNumber": international(fax.called_number),
+        "CallingNumber": international(fax.calling_number),
         "RemoteCSID": fax.remote_csid,
         "CSID": fax.local_csid,
         "BillingCode": "",

@@ -51,9 +51,8 @@ async def poll(
         return []
     async with db.writer.begin() as conn:
         await faxin.acknowledge(conn, cust_nr, topic, ack_ids, now)
-        fetched = await faxin.fetch(conn, cust_nr, topic, fetch, lock_secs, now)
-    cutoff = retention_cutoff(settings, now)
-    return [fax for fax in fetched if fax.fax.received_at >= cutoff]
+        cutoff = retention_cutoff(settings, now)
+        return await faxin.fetch(conn, cust_nr, topic, fetch, lock_secs, now, cutoff)
 
 
 async def fax_file(

@@ -57,11 +57,18 @@ async def get(conn: AsyncConnection, fax_id: str) -> InboundFax | None:
 
 
 async def fetch(
-    conn: AsyncConnection, cust_nr: str, topic: str, count: int, lock_secs: float, now: float
+    conn: AsyncConnection,
+    cust_nr: str,
+    topic: str,
+    count: int,
+    lock_secs: float,
+    now: float,
+    received_after: float = 0.0,
 ) -> list[InboundFax]:
-    """Up to `count` visible faxes of the topic, oldest first, hidden for `lock_secs` from
-    now. Concurrent fetches never return the same fax while it is locked: PostgreSQL skips
-    the rows another fetch holds; SQLite's write transactions are serial."""
+    """Up to `count` visible faxes of the topic received after `received_after` (older ones
+    have expired), oldest first, hidden for `lock_secs` from now. Concurrent fetches never
+    return the same fax while it is locked: PostgreSQL skips the rows another fetch holds;
+    SQLite's write transactions are serial."""
     if count <= 0:
         return []
     visible = (
@@ -72,6 +79,7 @@ async def fetch(
             faxin_faxes.c.ready.is_(True),
             faxin_faxes.c.acknowledged_at.is_(None),
             faxin_faxes.c.locked_until <= now,
+            faxin_faxes.c.received_at >= received_after,
         )
         .order_by(faxin_faxes.c.received_at, faxin_faxes.c.fax_id)
         .limit(count)
