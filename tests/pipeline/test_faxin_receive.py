@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image, ImageChops, ImageSequence
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from faxgate.carriers.spandsp import spandsp_available
 from faxgate.domain.faxin import MAX_FETCH, InboundFax
@@ -65,12 +65,6 @@ async def received(db: Database, cust_nr: str = OTHER_CUST_NR) -> list[InboundFa
     """The topic's ready faxes, oldest first (fetched without a lock that hides them)."""
     async with db.writer.begin() as conn:
         return await faxin.fetch(conn, cust_nr, TOPIC, MAX_FETCH, 0, time.time())
-
-
-async def kept_rows(db: Database) -> int:
-    """Every received fax kept, ready or not, of every account."""
-    async with db.reader.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(faxin_faxes)) or 0)
 
 
 async def attempts(service: Service, job_id: str) -> list[dict[str, Any]]:
@@ -244,24 +238,36 @@ async def test_a_page_sent_but_never_confirmed_still_arrived(
         await assert_delivered_pages_are_sent_pages(service, fax, job_id)
 
 
+async def kept_called_numbers(db: Database) -> list[str]:
+    """The called number of every received fax kept, ready or not, of every account."""
+    async with db.reader.connect() as conn:
+        return list(await conn.scalars(select(faxin_faxes.c.called_number)))
+
+
 async def test_a_fax_to_a_number_nobody_owns_keeps_nothing(make_service: ServiceFactory) -> None:
+    """One job to a number nobody owns and to an own number: only the second is received."""
     async with make_service() as service:
         await own(service.db, OTHER_CUST_NR, TARGET)
-        job_id = await send(service.client, job("+49 40 7000 101", pages=2))
+        job_id = await send(service.client, job("+49 40 7000 101", TARGET, pages=2))
         report = await wait_final(service.client, job_id)
-        assert report["recipientStatus"][0]["status"] == "OK"
-        assert report["recipientStatus"][0]["remoteCsid"] == DEFAULT_REMOTE_CSID
-        assert await kept_rows(service.db) == 0
-    assert not (service.settings.data_dir / "faxin").exists()
+        elsewhere, ours = report["recipientStatus"]
+        assert elsewhere["status"] == ours["status"] == "OK"
+        assert elsewhere["remoteCsid"] == DEFAULT_REMOTE_CSID  # the plan's fax machine
+        assert ours["remoteCsid"] == TARGET_CSID
+        assert await kept_called_numbers(service.db) == [TARGET_NORMALISED]
 
 
 async def no_page_arrives(service: Service, number: str, status: str) -> None:
+    """One job to an own number whose line brings no page and to one whose line is clean:
+    only the second is received."""
     await own(service.db, OTHER_CUST_NR, number)
-    job_id = await send(service.client, job(number, pages=1))
+    await own(service.db, OTHER_CUST_NR, TARGET)
+    job_id = await send(service.client, job(number, TARGET, pages=1))
     report = await wait_final(service.client, job_id)
-    assert report["recipientStatus"][0]["status"] == status
-    assert len(await attempts(service, job_id)) == 1
-    assert await kept_rows(service.db) == 0
+    assert [r["status"] for r in report["recipientStatus"]] == [status, "OK"]
+    calls = await attempts(service, job_id)
+    assert [(c["recipient"], c["pagesSent"]) for c in calls] == [(0, 0), (1, 1)]
+    assert await kept_called_numbers(service.db) == [TARGET_NORMALISED]
 
 
 async def test_a_call_that_brings_no_page_is_not_delivered(make_service: ServiceFactory) -> None:
