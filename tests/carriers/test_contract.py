@@ -14,6 +14,10 @@ Each case is one call the plan promises an outcome for. Every carrier in
   the carriers time differently), and never shorter than the confirmed pages' image takes
   at the reported bit rate. Line time is what a carrier reports, not what the test measured.
 
+A call to an inbound number of this installation (`FaxCall.answer_csid`) reaches our own
+receiving terminal on the same line: it answers with its CSID, and its receipt names the
+sender's TSI and the pages of the received image.
+
 Where a carrier breaks the plan's promise today, `DISAGREEMENTS` names the case and why; the
 case is then a strict xfail for that carrier, so a fix shows up as a failure to remove it.
 """
@@ -21,7 +25,7 @@ case is then a strict xfail for that carrier, so a fix shows up as a failure to 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +34,7 @@ from PIL import Image
 from faxgate.carriers.base import CallOutcome, Carrier, FaxCall
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
+from faxgate.domain.faxin import terminal_csid
 from faxgate.domain.number_plan import DEFAULT_REMOTE_CSID, PLAN, Line, PlanEntry
 from faxgate.domain.statuses import FaxStatus
 from tests.carriers.conftest import draw_pages, write_tiff
@@ -202,3 +207,41 @@ def image_seconds(call: FaxCall, outcome: CallOutcome) -> float:
         return 0.0
     share = outcome.pages_sent / call.pages
     return call.document.stat().st_size * 8 * share / outcome.bit_rate
+
+
+# Our own terminal on an ordinary line, on lines that break off, on a line that accepts only
+# standard resolution, and behind a number where a person answers (no terminal at all).
+OWN_TERMINAL_CASES = (
+    Case("004930123456", 2, S.OK, 2),
+    Case("00999402", 3, S.REM_DIS, 2),
+    Case("00999502", 3, S.PAGE_SEND_ERR, 1),
+    Case("0099960", 2, S.OK, 2),
+    Case("0099903", 1, S.NOFAX, 0),
+)
+
+
+def vertical_dpi(path: Path) -> float:
+    with Image.open(path) as image:
+        return float(image.info["dpi"][1])
+
+
+@pytest.mark.parametrize("case", OWN_TERMINAL_CASES, ids=[case.id for case in OWN_TERMINAL_CASES])
+def test_our_own_terminal_answers_and_keeps_what_it_received(
+    contract_carrier: Carrier, call_for: Callable[[Case], FaxCall], case: Case
+) -> None:
+    csid = terminal_csid(case.number)
+    call = replace(call_for(case), answer_csid=csid)
+    outcome = contract_carrier.transmit(call)
+    answered = csid if case.confirmed else ""
+    kept = Kept(outcome.status, outcome.pages_sent, outcome.remote_csid)
+    assert kept == Kept(case.status, case.confirmed, answered), outcome.reason
+    receipt = outcome.receipt
+    if not case.confirmed:
+        assert receipt is None and outcome.received_path is None
+        return
+    assert receipt is not None
+    assert receipt.tsi == call.tsi
+    assert receipt.pages == page_count(outcome.received_path)
+    # The receipt counts what arrived: a page can arrive without its confirmation.
+    assert case.confirmed <= receipt.pages <= case.confirmed + (case.status is not S.OK)
+    assert receipt.fine is (vertical_dpi(outcome.received_path) > 150)  # type: ignore[arg-type]

@@ -2,6 +2,9 @@
 
 A carrier never raises for a failed call: every way a call can end is a `CallOutcome`.
 A call whose `hangup` event is set ends early, as our side putting the line down.
+A call with an `answer_csid` reaches our own receiving terminal (an inbound number of this
+installation): the line still follows the test number plan, but the terminal answers with
+that CSID, and the outcome's `receipt` says what it received.
 It raises only for its own faults (a missing library, a broken spool file), which the
 pipeline records as a COMERROR attempt and retries.
 """
@@ -27,9 +30,21 @@ class FaxCall:
     tsi: str  # our CSID, sent on the line as the TSI
     attempt: int  # 1 for the first call to this recipient, counting every number tried
     received_path: Path | None = None  # where the remote's received image is written, if kept
+    # Set when the number is our own inbound number: the CSID our receiving terminal answers
+    # with, instead of the number plan's remote CSID.
+    answer_csid: str | None = None
     # Set when the job is deleted during the call: the carrier puts the line down at the next
     # opportunity and returns (the outcome is then discarded).
     hangup: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the far end's terminal received, as that terminal saw it (whole or partial)."""
+
+    pages: int  # pages in the received image
+    fine: bool  # received at 196 dpi rows, else 98
+    tsi: str  # the sender's TSI as the terminal heard it
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,7 @@ class CallOutcome:
     ecm: bool | None = None
     completion_code: str | None = None  # the carrier's own code, e.g. T30_ERR_OK
     received_path: Path | None = None
+    receipt: Receipt | None = None  # set when a fax terminal answered and received a page
     stats: dict[str, Any] = field(default_factory=dict)
 
 

@@ -4,7 +4,8 @@ It needs no system library, so it is the carrier wherever libspandsp is missing.
 figures are realistic: line time follows from the size of the fax at 14,400 bit/s plus the
 handshakes, the remote CSID comes from the plan, the received image holds the pages the
 remote confirmed, and failed calls take as long as the spandsp carrier's real sessions
-(tests/carriers/test_contract.py holds both carriers to the same outcomes).
+(tests/carriers/test_contract.py holds both carriers to the same outcomes). Our own
+receiving terminal (`FaxCall.answer_csid`) answers with its CSID and receives those pages.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from faxgate.carriers.base import CallOutcome, FaxCall
+from faxgate.carriers.base import CallOutcome, FaxCall, Receipt
 from faxgate.config import Settings
 from faxgate.domain.number_plan import Line, lookup
 from faxgate.domain.statuses import FaxStatus
@@ -42,6 +43,7 @@ class SimulatorCarrier:
         destination = lookup(call.dialled_number)
         entry, param = destination.entry, destination.param
         line = entry.line
+        csid = call.answer_csid or entry.remote_csid
         if line is Line.BUSY or (line is Line.BUSY_THEN_ANSWER and call.attempt <= (param or 0)):
             return CallOutcome(FaxStatus.BUSY, "the line was busy")
         if line is Line.NO_ANSWER:
@@ -62,7 +64,7 @@ class SimulatorCarrier:
                 f"too many line errors (noise at -{param} dBm0)",
                 0,
                 _CALL_SETUP_SECS + _NO_FRAME_SECS,
-                entry.remote_csid,
+                csid,
                 BIT_RATE,
             )
         pages_ok, status, reason = call.pages, FaxStatus.OK, "OK"
@@ -81,11 +83,12 @@ class SimulatorCarrier:
             reason=reason,
             pages_sent=pages_ok,
             line_seconds=seconds,
-            remote_csid=entry.remote_csid,
+            remote_csid=csid,
             bit_rate=BIT_RATE,
             ecm=line is not Line.NO_ECM,
             completion_code="SIMULATED",
             received_path=received,
+            receipt=Receipt(pages_ok, call.fine_resolution, call.tsi) if pages_ok else None,
             stats={"resolution": "fine" if call.fine_resolution else "standard"},
         )
 

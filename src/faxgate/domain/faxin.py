@@ -111,3 +111,14 @@ def _whole_number(raw: str, name: str) -> int:
     if not text.isdigit() or len(text) > 9:
         raise ValueError(f"{name}: must be a whole number of 0 or more, not {raw!r}")
     return int(text)
+
+
+# T.30 carries a CSID of at most 20 characters (T.30 §5.3.6.2.4).
+CSID_MAX = 20
+
+
+def terminal_csid(number: str) -> str:
+    """The CSID our receiving terminal answers with on an inbound number: the number in
+    international form, `+` and the digits after `00` (`0049301234567` → `+49301234567`)."""
+    international = "+" + number[2:] if number.startswith("00") else number
+    return international[:CSID_MAX]

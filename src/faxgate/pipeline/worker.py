@@ -4,7 +4,9 @@ event loop only waits, so the API in the same process stays responsive.
 
 A job deleted or expired while its recipient is worked on has its render stopped (and a
 deleted job's call hung up). A full disk stops new work and sends a recipient whose render
-met it back to pending, never to a final RENDERING_ERROR.
+met it back to pending, never to a final RENDERING_ERROR. A call to an own inbound number
+reaches our receiving terminal; what it received is handed to Fax-In before the sender's
+call is recorded (faxin_receive.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from faxgate.domain.attempt import CallRecord, Claim, NextStep
 from faxgate.domain.blocklist import parse_entries
 from faxgate.domain.retry import RetryPolicy
 from faxgate.domain.statuses import FaxStatus
-from faxgate.pipeline import blocklists
+from faxgate.pipeline import blocklists, faxin_receive
 from faxgate.pipeline.notifications import enqueue_for_job
 from faxgate.pipeline.render_step import RenderStep
 from faxgate.pipeline.steps import (
@@ -194,6 +196,7 @@ class Pipeline:
         if time.time() >= claim.valid_end:  # the render ended just after the validity did
             await self._withdrawn(claim, Withdrawn.EXPIRED)
             return
+        leg = await faxin_receive.inbound_leg(self.db, claim.destination, work.cust_nr)
         call = FaxCall(
             job_id=claim.job_id,
             recipient_index=claim.idx,
@@ -204,11 +207,12 @@ class Pipeline:
             tsi=rendered.csid,
             attempt=claim.attempts + 1,
             received_path=scratch_file(self.settings.data_dir, claim.job_id, f"rx-{claim.idx}"),
+            answer_csid=leg.csid if leg is not None else None,
         )
         started = time.time()
         fault: Exception | None = None
         try:
-            outcome = await self._call(claim, call)
+            outcome = await self._call(claim, call, leg)
         except Exception as exc:
             fault = exc
             outcome = CallOutcome(FaxStatus.COMERROR, f"carrier fault: {type(exc).__name__}: {exc}")
@@ -230,18 +234,25 @@ class Pipeline:
             claim, call_record(call, outcome, self.carrier.name, started, ended), step
         )
 
-    async def _transmit_spooled(self, call: FaxCall) -> CallOutcome:
+    async def _transmit_spooled(
+        self, call: FaxCall, leg: faxin_receive.InboundLeg | None
+    ) -> CallOutcome:
         """The call from the render step's local copy of the fax, removed afterwards with the
-        received image, which goes into the spool first."""
+        received image, which goes into the spool first (and to Fax-In when our own terminal
+        received it)."""
         try:
             outcome = await self._transmit(call)
         finally:
             await anyio.to_thread.run_sync(call.document.unlink, True)
+        ended = time.time()
         received = outcome.received_path
         try:
             if received is not None and await anyio.to_thread.run_sync(received.exists):
                 key = ImageKey(call.job_id, ImageKind.RECEIVED, call.recipient_index)
                 await put_file(self.render.spool, key, received)
+            if leg is not None:
+                spool = self.render.spool
+                await faxin_receive.deliver(self.settings, self.db, spool, leg, outcome, ended)
         finally:
             if call.received_path is not None:
                 await anyio.to_thread.run_sync(call.received_path.unlink, True)
@@ -283,11 +294,13 @@ class Pipeline:
         await self.render.spool.delete(ImageKey(claim.job_id, ImageKind.SENT, claim.idx))
         await self._finish(claim, None, final_without_call(claim, FaxStatus.CANCELLED, _EXPIRED))
 
-    async def _call(self, claim: Claim, call: FaxCall) -> CallOutcome:
+    async def _call(
+        self, claim: Claim, call: FaxCall, leg: faxin_receive.InboundLeg | None
+    ) -> CallOutcome:
         """The call, hung up if the job is deleted meanwhile. A call in progress when the
         validity ends is finished (the end bounds when a call may start). Shutdown waits for a
         call in progress as before, but still hangs up a deleted job's."""
-        transmit = asyncio.create_task(self._transmit_spooled(call))
+        transmit = asyncio.create_task(self._transmit_spooled(call, leg))
         watcher = asyncio.create_task(self._watch(claim, expiry=False))
         stopping = False
         try:

@@ -87,6 +87,18 @@ async def remove_number(conn: AsyncConnection, number: str) -> bool:
     return result.first() is not None
 
 
+async def first_number_of(conn: AsyncConnection, cust_nr: str) -> str | None:
+    """The account's first inbound number (by number), which its outgoing calls to this
+    installation present as the calling number; None when it owns none."""
+    number: str | None = await conn.scalar(
+        select(inbound_numbers.c.number)
+        .where(inbound_numbers.c.cust_nr == cust_nr)
+        .order_by(inbound_numbers.c.number)
+        .limit(1)
+    )
+    return number
+
+
 # ---------------------------------------------------------------- a topic's inbound push
 
 

@@ -3,6 +3,9 @@
 `transmit` runs in a pipeline worker thread; several run at once. Each call owns its
 spandsp states (nothing is shared but the loaded library and read-only tables), and
 ctypes releases the GIL inside every spandsp call, so sessions overlap on other cores.
+A call to an inbound number of this installation (`FaxCall.answer_csid`) reaches our own
+receiving terminal: the same virtual remote on the line the plan gives the number, answering
+with our CSID; what it received is the outcome's `receipt` and received image.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from faxgate.carriers.base import CallOutcome, FaxCall
+from faxgate.carriers.base import CallOutcome, FaxCall, Receipt
 from faxgate.carriers.spandsp import _lib
 from faxgate.carriers.spandsp.reimage import to_standard
 from faxgate.carriers.spandsp.remote import Answer, NoLine, VirtualRemote, plan_remote
@@ -44,6 +47,9 @@ class SpandspCarrier:
             return CallOutcome(
                 status=remote.status, reason=remote.reason, line_seconds=remote.line_seconds
             )
+        if call.answer_csid is not None and remote.answer is Answer.FAX:
+            # Our own receiving terminal, on the line the plan gives the number.
+            remote = replace(remote, csid=call.answer_csid)
         lib = _lib.load()  # SpandspUnavailable is a carrier fault: the pipeline retries
         if not call.document.is_file():
             raise FileNotFoundError(f"fax document {call.document} is missing")
@@ -161,7 +167,17 @@ def outcome_from(
         ecm=bool(st.get("error_correcting_mode")) if connected else None,
         completion_code=result.name,
         received_path=received if received is not None and rx_pages > 0 else None,
+        receipt=_receipt(facts) if rx_pages > 0 else None,
         stats=stats,
+    )
+
+
+def _receipt(facts: CallFacts) -> Receipt:
+    received = facts.remote_stats
+    return Receipt(
+        pages=received.get("pages_rx", 0),
+        fine=_resolution_name(received.get("y_resolution", 0)) != "standard",
+        tsi=facts.tsi_seen_by_remote,
     )
 
 
