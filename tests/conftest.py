@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,9 +164,12 @@ class Service:
         return f"/rest/v1/{CUST_NR}/fax{path}"
 
 
+@asynccontextmanager
 async def start_service(
     settings: Settings, db: Database, workers: bool, mounts: dict[str, DataCenter] | None = None
 ) -> AsyncIterator[Service]:
+    """The service, its workers stopped on the way out, also when the body raised (an async
+    generator left by an exception inside `async for` would not be closed)."""
     runtime = Runtime(settings, db, create_carrier(settings))
     app = create_app(ApiContext.create(settings, db, runtime.carrier.name), mounts=mounts)
     if workers:
@@ -183,12 +187,12 @@ async def start_service(
 @pytest.fixture
 async def api(db: Database, tmp_path: Path, database_url: str) -> AsyncIterator[Service]:
     """The HTTP API without workers: jobs stay pending."""
-    async for service in start_service(make_settings(tmp_path, database_url), db, workers=False):
+    async with start_service(make_settings(tmp_path, database_url), db, workers=False) as service:
         yield service
 
 
 @pytest.fixture
 async def service(db: Database, tmp_path: Path, database_url: str) -> AsyncIterator[Service]:
     """The HTTP API with workers on the simulator carrier."""
-    async for service in start_service(make_settings(tmp_path, database_url), db, workers=True):
+    async with start_service(make_settings(tmp_path, database_url), db, workers=True) as service:
         yield service

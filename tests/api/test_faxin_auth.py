@@ -26,7 +26,7 @@ async def serving(
     db: Database, tmp_path: Path, database_url: str, **overrides: Any
 ) -> AsyncIterator[Service]:
     settings = make_settings(tmp_path, database_url, **overrides)
-    async for service in start_service(settings, db, workers=False):
+    async with start_service(settings, db, workers=False) as service:
         await add_topics(db)
         yield service
 

@@ -46,7 +46,7 @@ async def api(
     settings = make_settings(tmp_path, database_url, spool=request.param)
     await add_number(db, CUST_NR, NUMBER, "sales", "topic-pw")
     await add_number(db, OTHER_CUST_NR, "+1 212 555 0100", "bob-in", "bob-pw")
-    async for service in start_service(settings, db, workers=False):
+    async with start_service(settings, db, workers=False) as service:
         yield service
 
 

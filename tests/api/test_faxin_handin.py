@@ -58,7 +58,7 @@ async def api(db: Database, tmp_path: Path, database_url: str) -> AsyncIterator[
     )  # fmt: skip
     await add_number(db, CUST_NR, NUMBER, "sales", "topic-pw")
     await add_number(db, OTHER_CUST_NR, OTHERS, "bob-in", "bob-pw")
-    async for service in start_service(settings, db, workers=False):
+    async with start_service(settings, db, workers=False) as service:
         yield service
 
 
@@ -241,7 +241,7 @@ async def test_a_conversion_over_the_time_limit_is_refused(
 ) -> None:
     await add_number(db, CUST_NR, NUMBER, "sales", "topic-pw")
     settings = make_settings(tmp_path, database_url, render_timeout_secs=0.0)
-    async for api in start_service(settings, db, workers=False):
+    async with start_service(settings, db, workers=False) as api:
         answer = await hand_in(api.client, pdf(1), "application/pdf")
         assert answer.status_code == 400, answer.text
         assert answer.json()["field"] == "body"

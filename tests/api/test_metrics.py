@@ -64,7 +64,7 @@ async def pushing(db: Database, tmp_path: Path, database_url: str) -> AsyncItera
     settings = make_settings(
         tmp_path, database_url, allow_networks=("127.0.0.0/8",), push_backoff_secs=(60.0,)
     )
-    async for service in start_service(settings, db, workers=True):
+    async with start_service(settings, db, workers=True) as service:
         yield service
 
 

@@ -23,7 +23,7 @@ def make_service(db: Database, tmp_path: Path, database_url: str) -> ServiceFact
         workers: bool = True, mounts: dict[str, DataCenter] | None = None, **overrides: Any
     ) -> AsyncIterator[Service]:
         settings = make_settings(tmp_path, database_url, **overrides)
-        async for service in start_service(settings, db, workers=workers, mounts=mounts):
+        async with start_service(settings, db, workers=workers, mounts=mounts) as service:
             yield service
 
     return factory

@@ -13,10 +13,10 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import anyio
 import pytest
@@ -81,12 +81,10 @@ def _settings(tmpfs: Path, db: Database, **overrides: Any) -> Settings:
     return make_settings(tmpfs, url, **{**_QUICK_RETRY, **overrides})
 
 
-@asynccontextmanager
-async def _running(settings: Settings, db: Database, workers: bool) -> AsyncIterator[Service]:
-    # closed here, on the test's loop, even when the test fails (an async for would not)
-    services = cast(AsyncGenerator[Service, None], start_service(settings, db, workers=workers))
-    async with aclosing(services):
-        yield await anext(services)
+def _running(
+    settings: Settings, db: Database, workers: bool
+) -> AbstractAsyncContextManager[Service]:
+    return start_service(settings, db, workers=workers)
 
 
 def _fill(directory: Path, leave: int = 0) -> Path:

@@ -128,7 +128,7 @@ async def raw_storage(db: Database, settings: Settings) -> list[tuple[str, bytes
 @pytest.fixture
 async def push_service(db: Database, tmp_path: Path, database_url: str) -> AsyncIterator[Service]:
     settings = make_settings(tmp_path, database_url, allow_networks=LOOPBACK)
-    async for service in start_service(settings, db, workers=True):
+    async with start_service(settings, db, workers=True) as service:
         yield service
 
 
@@ -205,7 +205,7 @@ async def test_rows_stored_in_plain_text_still_work_and_reseal_encrypts_them(
 ) -> None:
     settings = make_settings(tmp_path, database_url, allow_networks=LOOPBACK)
     with running_receiver() as receiver:
-        async for service in start_service(settings, db, workers=False):
+        async with start_service(settings, db, workers=False) as service:
             oauth = await send(
                 service.client,
                 job("+99900", **push(receiver.url("/bearer"), "OAUTH2", CLIENT_ID, "changed")),
@@ -249,7 +249,7 @@ async def test_rotate_key_and_reseal_move_job_credentials_of_either_stored_form(
 ) -> None:
     settings = make_settings(tmp_path, database_url)
     request = job("+99900", **push("https://example.test/p", "HTTP_BASIC", USER, CLIENT_SECRET))
-    async for service in start_service(settings, db, workers=False):
+    async with start_service(settings, db, workers=False) as service:
         job_id = await send(service.client, request)
     if form == "camelCase":
         async with db.writer.begin() as conn:
