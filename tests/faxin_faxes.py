@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -52,17 +54,10 @@ def fax_tiff(pages: int) -> bytes:
     return out.getvalue()
 
 
-async def receive(
-    settings: Settings,
-    db: Database,
-    spool: Spool,
-    number: str = NUMBER,
-    pages: int = 1,
-    received_at: float | None = None,
-) -> InboundFax:
-    """A fax to `number`, as a carrier would hand it in."""
-    tiff = settings.data_dir / f"in-{time.monotonic_ns()}.tif"
-    tiff.write_bytes(fax_tiff(pages))
+def received_fax(
+    number: str = NUMBER, pages: int = 1, received_at: float | None = None, **changes: Any
+) -> ReceivedFax:
+    """What a carrier hands in for a clean call to `number`; `changes` replace fields."""
     received = ReceivedFax(
         called_number=number,
         calling_number=CALLING,
@@ -76,6 +71,21 @@ async def receive(
         reason="",
         received_at=time.time() if received_at is None else received_at,
     )
+    return replace(received, **changes)
+
+
+async def receive(
+    settings: Settings,
+    db: Database,
+    spool: Spool,
+    number: str = NUMBER,
+    pages: int = 1,
+    received_at: float | None = None,
+) -> InboundFax:
+    """A fax to `number`, as a carrier would hand it in."""
+    tiff = settings.data_dir / f"in-{time.monotonic_ns()}.tif"
+    tiff.write_bytes(fax_tiff(pages))
+    received = received_fax(number, pages, received_at)
     fax = await accept_received(settings, db, spool, Path(tiff), received)
     assert fax is not None, f"no account owns {number}"
     return fax

@@ -21,11 +21,10 @@ from PIL import Image, ImageDraw
 
 from faxgate.cli import main
 from faxgate.config import Settings
-from faxgate.domain.faxin import FaxSource, InboundFax, ReceivedFax
+from faxgate.domain.faxin import InboundFax
 from faxgate.domain.job import AccountChanges
 from faxgate.domain.notification import PushTarget
 from faxgate.domain.report_options import PushAuth
-from faxgate.domain.statuses import FaxStatus
 from faxgate.notify.signing import verify
 from faxgate.pipeline.faxin_intake import accept_received
 from faxgate.pipeline.notifier import OutboxDrainer
@@ -41,6 +40,7 @@ from faxgate.store.spool import ImageKey, ImageKind
 from faxgate.store.spools import open_spool
 from faxgate.store.tables import deliveries, faxin_topics
 from tests.conftest import CUST_NR, make_settings
+from tests.faxin_faxes import received_fax
 from tests.notify.receiver import PASSWORD, USER, ReceiverState
 
 pytestmark = pytest.mark.anyio
@@ -67,23 +67,6 @@ def fax_tiff(path: Path, pages: int = 2) -> Path:
     return path
 
 
-def _received(pages: int = 2, status: FaxStatus = FaxStatus.OK) -> ReceivedFax:
-    return ReceivedFax(
-        called_number="0049305550100",
-        calling_number="0049891234567",
-        remote_csid="+49 89 1234567",
-        local_csid="faxgate in",
-        pages=pages,
-        fine=True,
-        bit_rate=14400,
-        duration_secs=21.4,
-        status=status,
-        reason="OK" if status is FaxStatus.OK else "hang-up after page 1",
-        received_at=1794152288.0,
-        source=FaxSource.NETWORK,
-    )
-
-
 def _settings(tmp_path: Path, database_url: str, **more: object) -> Settings:
     return make_settings(tmp_path, database_url, push_backoff_secs=(0.05,), **more)
 
@@ -99,7 +82,13 @@ async def _topic_with_push(
 
 async def _receive(settings: Settings, db: Database, tmp_path: Path) -> InboundFax:
     tiff = fax_tiff(tmp_path / "received.tif")
-    fax = await accept_received(settings, db, open_spool(settings, db), tiff, _received())
+    fax = await accept_received(
+        settings,
+        db,
+        open_spool(settings, db),
+        tiff,
+        received_fax(pages=2, received_at=1794152288.0, local_csid="faxgate in", reason="OK"),
+    )
     assert fax is not None
     return fax
 

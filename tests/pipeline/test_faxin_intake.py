@@ -9,13 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from faxgate.domain.faxin import InboundFax, ReceivedFax
 from faxgate.domain.ids import FAXIN_ID_PATTERN
-from faxgate.domain.statuses import FaxStatus
 from faxgate.pipeline.faxin_intake import accept_received, owns
 from faxgate.service import inbound
 from faxgate.service.accounts import add_login
@@ -25,40 +23,15 @@ from faxgate.store.spool import ImageKey, ImageKind
 from faxgate.store.spools import open_spool
 from faxgate.store.tables import faxin_faxes
 from tests.conftest import make_settings
+from tests.faxin_faxes import fax_tiff, received_fax
 
 pytestmark = pytest.mark.anyio
 NUMBER = "0049301234567"
 
 
-def fax_tiff(path: Path, pages: int) -> Path:
-    images = [Image.new("1", (1728, 300), 1) for _ in range(pages)]
-    for n, image in enumerate(images):
-        image.paste(0, (100 * n, 50, 100 * n + 80, 130))
-    images[0].save(
-        path,
-        format="TIFF",
-        compression="group4",
-        save_all=True,
-        append_images=images[1:],
-        dpi=(204, 196),
-    )
+def write_tiff(path: Path, pages: int) -> Path:
+    path.write_bytes(fax_tiff(pages))
     return path
-
-
-def received(number: str = NUMBER, pages: int = 2) -> ReceivedFax:
-    return ReceivedFax(
-        called_number=number,
-        calling_number="0041441234567",
-        remote_csid="SENDER TSI",
-        local_csid="+49301234567",
-        pages=pages,
-        fine=True,
-        bit_rate=14400,
-        duration_secs=21.5,
-        status=FaxStatus.OK,
-        reason="OK",
-        received_at=time.time(),
-    )
 
 
 @pytest.fixture(params=["data-dir", "database"])
@@ -75,7 +48,9 @@ async def test_a_received_fax_is_kept_with_its_files_for_the_numbers_topic(
     await inbound.add_number(db, "11111AA", "+49 30 1234567", "sales", "pw")
     assert await owns(db, NUMBER)
 
-    fax = await accept_received(settings, db, spool, fax_tiff(tmp_path / "rx.tif", 2), received())
+    fax = await accept_received(
+        settings, db, spool, write_tiff(tmp_path / "rx.tif", 2), received_fax(NUMBER, 2)
+    )
 
     assert fax is not None
     assert FAXIN_ID_PATTERN.fullmatch(fax.fax_id)
@@ -97,7 +72,9 @@ async def test_a_fax_for_a_number_nobody_owns_keeps_nothing(
     settings = make_settings(tmp_path, database_url)
     spool = open_spool(settings, db)
     assert not await owns(db, NUMBER)
-    fax = await accept_received(settings, db, spool, fax_tiff(tmp_path / "rx.tif", 1), received())
+    fax = await accept_received(
+        settings, db, spool, write_tiff(tmp_path / "rx.tif", 1), received_fax(NUMBER)
+    )
     assert fax is None
     async with db.reader.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(faxin_faxes)) == 0
@@ -111,11 +88,11 @@ async def test_fetch_locks_acknowledge_ends_and_unready_faxes_stay_hidden(
     spool = open_spool(settings, db)
     await add_login(db, "11111AA", "alice", "s")
     await inbound.add_number(db, "11111AA", NUMBER, "sales", "pw")
-    tiff = fax_tiff(tmp_path / "rx.tif", 1)
-    first = await accept_received(settings, db, spool, tiff, received())
-    second = await accept_received(settings, db, spool, tiff, received())
+    tiff = write_tiff(tmp_path / "rx.tif", 1)
+    first = await accept_received(settings, db, spool, tiff, received_fax(NUMBER))
+    second = await accept_received(settings, db, spool, tiff, received_fax(NUMBER))
     assert first is not None and second is not None
-    stuck = received()
+    stuck = received_fax(NUMBER)
     async with db.writer.begin() as conn:  # a crash after the row, before its files
         await faxin.insert(conn, replace_id(first, "FI00000000000DC1STUCK0", stuck))
 

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, ImageSequence
+from pypdf import PdfReader, PdfWriter
 
 FAX_DPI = (204.0, 196.0)  # fine resolution; a TIFF's own dpi tag wins when present
 
@@ -26,19 +27,24 @@ def tiff_to_pdf(tiff: bytes) -> bytes:
 
     Fax pixels are not square (204 x 196 or 204 x 98 dpi), so the horizontal and vertical
     resolutions are given separately; one dpi value would stretch a normal-resolution fax to
-    half its height. 1-bit pages are stored CCITT G4-compressed, as in the TIFF, and decoded
-    one at a time (a decoded fax page takes about 4 MB; a fax may have hundreds).
+    half its height. 1-bit pages are stored CCITT G4-compressed. Pages are decoded and
+    written one at a time: a decoded fax page takes about 4 MB, and a fax may have hundreds.
+    (Each page is copied out of the TIFF first: Pillow would otherwise re-save it with the
+    source's fill order and photometric tags, which spandsp's TIFFs make unreadable.)
     """
-    out = io.BytesIO()
+    writer = PdfWriter()
     with Image.open(io.BytesIO(tiff)) as image:
-        dpi = _dpi(image)
-        if all(page.mode == "1" for page in ImageSequence.Iterator(image)):
-            image.seek(0)
-            image.save(out, format="PDF", save_all=True, dpi=dpi)
-            return out.getvalue()
-        pages = [page.copy() for page in ImageSequence.Iterator(image)]
-    pages = [p if p.mode in ("1", "L", "RGB") else p.convert("L") for p in pages]
-    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], dpi=dpi)
+        for frame in ImageSequence.Iterator(image):
+            page = frame.copy()
+            if page.mode not in ("1", "L", "RGB"):
+                page = page.convert("L")
+            single = io.BytesIO()
+            page.save(single, format="PDF", dpi=_dpi(frame))
+            writer.append(PdfReader(single))
+    if not writer.pages:
+        raise ValueError("the fax image has no pages")
+    out = io.BytesIO()
+    writer.write(out)
     return out.getvalue()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import structlog
 
@@ -50,41 +50,37 @@ class Purger:
         """Received faxes older than FAXGATE_FAXIN_RETENTION_DAYS, acknowledged or not, and
         those never made ready an hour on, then their files (a poll no longer sees them)."""
         cutoff = now - self.settings.faxin_retention_days * 86400
-        total = 0
-        while True:
 
-            async def attempt() -> list[str]:
-                async with self.db.writer.begin() as conn:
-                    return await purge_received_before(conn, cutoff, now - _UNREADY_SECS, _BATCH)
+        async def batch() -> list[str]:
+            async with self.db.writer.begin() as conn:
+                return await purge_received_before(conn, cutoff, now - _UNREADY_SECS, _BATCH)
 
-            ids = await with_room(self.settings.data_dir, attempt)
-            await self.spool.delete_jobs(ids)
-            total += len(ids)
-            if len(ids) < _BATCH:
-                break
+        total = await self._in_batches(batch)
         if total:
             log.info("received faxes purged", count=total)
         return total
 
     async def _purge(self, cutoff: float, only: str | None, excluding: Iterable[str]) -> int:
-        total = 0
-        while True:
+        async def batch() -> list[str]:
+            async with self.db.writer.begin() as conn:
+                return await purge_completed_before(conn, cutoff, _BATCH, only, tuple(excluding))
 
-            async def attempt() -> list[str]:
-                async with self.db.writer.begin() as conn:
-                    return await purge_completed_before(
-                        conn, cutoff, _BATCH, only, tuple(excluding)
-                    )
-
-            # purging makes room: on a full disk the reserve gives it the room to commit
-            ids = await with_room(self.settings.data_dir, attempt)
-            await self.spool.delete_jobs(ids)
-            total += len(ids)
-            if len(ids) < _BATCH:
-                break
+        total = await self._in_batches(batch)
         if total:
             log.info("reports purged", count=total, account=only or "all others")
         return total
+
+    async def _in_batches(self, batch: Callable[[], Awaitable[list[str]]]) -> int:
+        """Run `batch` (delete up to _BATCH rows, return their IDs) until it deletes fewer,
+        removing each batch's files; how many went."""
+        total = 0
+        while True:
+            # purging makes room: on a full disk the reserve gives it the room to commit
+            ids = await with_room(self.settings.data_dir, batch)
+            await self.spool.delete_jobs(ids)
+            total += len(ids)
+            if len(ids) < _BATCH:
+                return total
 
     async def _run(self) -> None:
         while True:
