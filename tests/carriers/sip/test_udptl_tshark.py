@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from faxgate.carriers.sip.udptl import FecInfo, UdptlPacket, encode
 from faxgate.carriers.sip.udptl_stream import UdptlSender
@@ -27,17 +23,6 @@ FIELDS = (
     "_ws.expert.severity",
 )
 _SEVERITY_ERROR = 0x00800000
-
-
-@pytest.fixture(scope="module")
-def tshark() -> str:
-    path = shutil.which("tshark")
-    if path is None:
-        missing = "tshark not installed (scripts/setup --dev installs it)"
-        if os.environ.get("CI"):  # CI installs it: its absence is a failure there
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return path
 
 
 def dissect(tshark: str, pcap: Path) -> list[dict[str, list[str]]]:
