@@ -16,8 +16,8 @@ from faxgate.carriers.sip.udptl import decode
 from faxgate.carriers.sip.udptl_stream import UdptlReceiver, UdptlSender
 from faxgate.carriers.spandsp._lib import BLOCK, SAMPLE_RATE, load
 from faxgate.carriers.spandsp.terminal import Capabilities, Terminal, ifp_buffer
+from tests.carriers.sip.dissect import PORT, dissect
 from tests.carriers.sip.pcap import udp_frame, write_pcap
-from tests.carriers.sip.test_udptl_tshark import PORT, dissect
 
 T30_ERR_OK = 0
 MAX_LINE_SECONDS = 300

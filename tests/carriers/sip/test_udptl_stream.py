@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faxgate.carriers.sip.udptl import UdptlError, UdptlPacket, decode, encode
+from faxgate.carriers.sip.udptl import UdptlError, UdptlPacket, decode
 from faxgate.carriers.sip.udptl_stream import ReceivedIfp, UdptlReceiver, UdptlSender
 
 
@@ -169,15 +169,14 @@ def test_any_loss_duplication_and_local_reordering(
         for seq in range(count)
         if seq in arrived or any(later in arrived for later in range(seq + 1, seq + 1 + redundancy))
     }
-    assert set(got) == {seq for seq in covered if seq < count}
+    assert set(got) == covered
     assert receiver.counts.lost == got[-1] + 1 - len(got)
     # A packet that arrives after its copy came in a later packet counts as recovered too.
     assert receiver.counts.recovered >= len(set(got) - arrived)
 
 
-def test_window_must_fit_half_the_sequence_space() -> None:
+def test_window_and_redundancy_are_checked() -> None:
     with pytest.raises(ValueError, match="window"):
         UdptlReceiver(window=0)
     with pytest.raises(ValueError, match="redundancy"):
         UdptlSender(redundancy=17)
-    assert encode(UdptlPacket(0, b"\x00"))  # the codec is the same in both directions

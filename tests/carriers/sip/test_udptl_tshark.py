@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 from faxgate.carriers.sip.udptl import FecInfo, UdptlPacket, encode
 from faxgate.carriers.sip.udptl_stream import UdptlSender
+from tests.carriers.sip.dissect import PORT, SEVERITY_ERROR, dissect
 from tests.carriers.sip.ifps import DATA, INDICATOR, SAMPLE, Ifp
 from tests.carriers.sip.pcap import udp_frame, write_pcap
-
-PORT = 40002
-FIELDS = (
-    "t38.seq_number",
-    "t38.type_of_msg",
-    "t38.t30_indicator",
-    "t38.t30_data",
-    "t38.field_data",
-    "t38.fec_npackets",
-    "_ws.malformed",
-    "_ws.expert.severity",
-)
-_SEVERITY_ERROR = 0x00800000
-
-
-def dissect(tshark: str, pcap: Path) -> list[dict[str, list[str]]]:
-    """One dict per frame: each field's occurrences, primary IFP first."""
-    command = [tshark, "-r", str(pcap), "-d", f"udp.port=={PORT},t38", "-T", "fields"]
-    for field in FIELDS:
-        command += ["-e", field]
-    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    frames = []
-    for line in out.stdout.splitlines():
-        values = line.split("\t")
-        frames.append({f: v.split(",") if v else [] for f, v in zip(FIELDS, values, strict=True)})
-    return frames
 
 
 def expected(seq: int, ifps: list[Ifp], fec: FecInfo | None = None) -> dict[str, list[str]]:
@@ -91,4 +65,4 @@ def test_tshark_does_flag_a_broken_packet(tshark: str, tmp_path: Path) -> None:
     frames = [udp_frame(good, 40000, PORT), udp_frame(good[:-2], 40000, PORT)]
     got = dissect(tshark, write_pcap(tmp_path / "broken.pcap", frames))
     assert not got[0]["_ws.malformed"]
-    assert got[1]["_ws.malformed"] or str(_SEVERITY_ERROR) in got[1]["_ws.expert.severity"]
+    assert got[1]["_ws.malformed"] or str(SEVERITY_ERROR) in got[1]["_ws.expert.severity"]

@@ -12,7 +12,8 @@ A length is one octet below 128, two (first bit set) below 16384; the fragmented
 longer fields is refused, since no IFP comes near it. Secondaries carry the packets sent
 just before, newest first: secondaries[0] is seq-1. We send redundancy only (our SDP never
 offers FEC); a received FEC packet is decoded strictly and its primary used, but its FEC
-data repairs nothing. Every decode fault raises `UdptlError` naming it.
+data repairs nothing. Every decode fault raises `UdptlError` naming it. Adding the
+redundancy and recovering from it is `udptl_stream`'s part.
 """
 
 from __future__ import annotations
@@ -82,9 +83,8 @@ def decode(
     primary = reader.open_type("primary IFP", max_ifp)
     if not primary:
         raise UdptlError("primary IFP is empty")
-    recovery = reader.take(1, "error-recovery choice")[0]
-    if recovery & 0x7F:
-        raise UdptlError(f"error-recovery octet 0x{recovery:02x} has padding bits set")
+    # The choice is the first bit; the padding after it is ignored, as Asterisk does.
+    recovery = reader.take(1, "error-recovery choice")[0] & _FEC
     secondaries: tuple[bytes, ...] = ()
     fec = None
     if recovery == _SECONDARIES:

@@ -89,8 +89,8 @@ class UdptlReceiver:
         if self._next is None:
             # The very first packets may be lost too: start where its redundancy reaches.
             usable = 0
-            while usable < min(len(packet.secondaries), self._window - 1):
-                if not packet.secondaries[usable]:
+            for ifp in packet.secondaries[: self._window - 1]:
+                if not ifp:
                     break
                 usable += 1
             self._next = (packet.seq - usable) % SEQ_MODULO
