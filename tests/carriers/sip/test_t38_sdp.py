@@ -264,3 +264,32 @@ def test_negotiation_never_exceeds_either_side(ours: T38Params, offer: T38Params
     for limit in (ours.max_datagram, offer.max_datagram):
         assert limit is None or (answer.max_datagram is not None and answer.max_datagram <= limit)
     assert answer.error_correction in (ErrorCorrection.NONE, ErrorCorrection.REDUNDANCY)
+
+
+line_starts = st.sampled_from(
+    [
+        "m=image 4000 udptl t38",
+        "m=image ",
+        "m=",
+        "c=",
+        "c=IN IP4 ",
+        "a=T38FaxVersion:",
+        "a=T38MaxBitRate:",
+        "a=T38FaxMaxDatagram:",
+        "a=T38FaxUdpEC:",
+        "a=T38FaxRateManagement:",
+        "a=T38FaxFillBitRemoval:",
+        "a=",
+        "",
+    ]
+)
+
+
+@given(st.lists(st.tuples(line_starts, st.text(max_size=12)), max_size=20))
+def test_garbled_sdp_gives_media_none_or_the_typed_error(lines: list[tuple[str, str]]) -> None:
+    sdp = "\n".join(start + rest for start, rest in lines)
+    try:
+        media = parse_t38_media(sdp)
+    except T38SdpError:
+        return
+    assert media is None or 1 <= media.port <= 65535

@@ -21,7 +21,7 @@ from faxgate.carriers.sip.udptl import (
 )
 
 _HALF = SEQ_MODULO // 2
-DEFAULT_WINDOW = 8  # at 14400 bit/s about 0.25 s of image data
+DEFAULT_WINDOW = 8  # reordering on a trunk spans a few packets; waiting longer only delays
 
 
 class UdptlSender:
