@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -28,17 +29,23 @@ def _fails(*args: str) -> str:
     return result.output
 
 
-def _topic_hashes(data_dir: Path) -> dict[tuple[str, str], str]:
-    async def read() -> dict[tuple[str, str], str]:
+def _topic_column(data_dir: Path, column: str) -> dict[tuple[str, str], Any]:
+    """One column of every topic row, by (customer number, topic)."""
+
+    async def read() -> dict[tuple[str, str], Any]:
         db = open_database(f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}")
         try:
             async with db.reader.connect() as conn:
                 rows = await conn.execute(select(faxin_topics))
-                return {(r.cust_nr, r.name): r.password_hash for r in rows}
+                return {(r.cust_nr, r.name): getattr(r, column) for r in rows}
         finally:
             await db.dispose()
 
     return asyncio.run(read())
+
+
+def _topic_hashes(data_dir: Path) -> dict[tuple[str, str], str]:
+    return _topic_column(data_dir, "password_hash")
 
 
 def test_inbound_numbers_and_topics(tmp_path: Path) -> None:
@@ -116,16 +123,7 @@ def test_bad_input_names_the_field(tmp_path: Path) -> None:
 
 
 def _topic_push(data_dir: Path) -> dict[tuple[str, str], str | None]:
-    async def read() -> dict[tuple[str, str], str | None]:
-        db = open_database(f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}")
-        try:
-            async with db.reader.connect() as conn:
-                rows = await conn.execute(select(faxin_topics))
-                return {(r.cust_nr, r.name): r.push_target for r in rows}
-        finally:
-            await db.dispose()
-
-    return asyncio.run(read())
+    return _topic_column(data_dir, "push_target")
 
 
 def test_a_topic_push_is_set_listed_and_turned_off(tmp_path: Path) -> None:
