@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,12 +94,32 @@ def render_command(
         normalised = "00" + number[1:] if number.startswith("+") else number
         recipient = RenderRecipient(0, number, normalised.replace(" ", ""), properties)
         with tempfile.TemporaryDirectory(prefix="faxgate-render-") as cache:
-            pages = render_fax(job, recipient, settings, Path(cache), output)
+            cache_dir = Path(cache)
+
+            def render(out: Path) -> int:
+                return render_fax(job, recipient, settings, cache_dir, out)
+
+            pages = _render_into(output, render)
     except RenderFailure as exc:
         raise click.ClickException(f"{exc.status}: {exc.reason}") from exc
     except (DocumentRejected, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{output}: {pages} page{'s' if pages != 1 else ''}")
+
+
+def _render_into(output: Path, render: Callable[[Path], int]) -> int:
+    """Render to `output` as what it is. A regular file (or a new one) is replaced
+    atomically; a symlink is followed to its target; a device or FIFO (`-o /dev/null`) is
+    written to, never replaced by a regular file, which as root would break the machine."""
+    target = output.resolve() if output.is_symlink() else output
+    if not target.exists() or target.is_file():
+        return render(target)
+    with tempfile.TemporaryDirectory(prefix="faxgate-out-") as spare:
+        rendered = Path(spare) / "fax.tiff"
+        pages = render(rendered)
+        with rendered.open("rb") as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+    return pages
 
 
 def _cover(cover: str | None) -> str | None:
