@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import parse_basic
 from faxgate.api.context import context
+from faxgate.api.files import file_response
 from faxgate.domain import faxin
 from faxgate.domain.faxin import InboundFax
 from faxgate.domain.numbers import international
@@ -109,9 +110,7 @@ async def download(request: Request) -> Response:
         time.time(),
     )
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if isinstance(found.content, bytes):
-        return Response(found.content, media_type=found.media_type, headers=disposition)
-    return FileResponse(found.content, media_type=found.media_type, headers=disposition)
+    return file_response(found.content, found.media_type, disposition)
 
 
 def faxin_routes() -> list[BaseRoute]:

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate_login
 from faxgate.api.bodies import read_body
 from faxgate.api.context import context
 from faxgate.api.deliveries import delivery_json
+from faxgate.api.files import file_response
 from faxgate.service import faxin_detail, faxin_handin
 from faxgate.service.errors import StorageFull, UnsupportedMediaType
 from faxgate.store.spool import ImageKind
@@ -95,9 +96,7 @@ async def _file(request: Request, kind: ImageKind, media_type: str) -> Response:
     found = await faxin_detail.fax_file(
         ctx.db, ctx.spool, who.cust_nr, request.path_params["faxId"], kind
     )
-    if isinstance(found, bytes):
-        return Response(found, media_type=media_type)
-    return FileResponse(found, media_type=media_type)
+    return file_response(found, media_type)
 
 
 async def fax_tiff(request: Request) -> Response:

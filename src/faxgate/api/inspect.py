@@ -6,11 +6,12 @@ Same authentication and isolation as the reports: only the login that sent the j
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from faxgate.api.auth import authenticate_login
 from faxgate.api.context import context
+from faxgate.api.files import file_response
 from faxgate.service import images, reports
 from faxgate.store.spool import ImageKind
 
@@ -26,9 +27,7 @@ async def _tiff(request: Request, kind: ImageKind) -> Response:
         request.path_params["n"],
         kind,
     )
-    if isinstance(image, bytes):
-        return Response(image, media_type="image/tiff")
-    return FileResponse(image, media_type="image/tiff")
+    return file_response(image, "image/tiff")
 
 
 async def fax_tiff(request: Request) -> Response:

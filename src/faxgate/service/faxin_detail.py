@@ -19,7 +19,7 @@ from faxgate.service.errors import FileNotReady, NotFound
 from faxgate.store import faxin, outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import DeliveryRow
-from faxgate.store.spool import ImageKey, ImageKind, Spool
+from faxgate.store.spool import ImageKey, ImageKind, Spool, servable
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ async def fax_file(
 ) -> Path | bytes:
     """The TIFF or PDF: a plain local file to serve as it is, or its bytes."""
     key = await _key(db, cust_nr, fax_id, kind)
-    local = await spool.plain_file(key)
-    if local is not None:
-        return local
-    return await _get(spool, key)
+    found = await servable(spool, key)
+    if found is None:  # purged between the look-up and the read
+        raise NotFound(fax_id)
+    return found
 
 
 async def page(db: Database, spool: Spool, cust_nr: str, fax_id: str, number: int) -> bytes:

@@ -15,7 +15,7 @@ from faxgate.service.errors import AuthenticationFailed, NotFound
 from faxgate.service.faxin_auth import authenticate_topic
 from faxgate.store import faxin
 from faxgate.store.db import Database
-from faxgate.store.spool import ImageKey, ImageKind, Spool
+from faxgate.store.spool import ImageKey, ImageKind, Spool, servable
 
 _FILE_NAME = re.compile(r"(FI[0-9A-Z]{20})\.(pdf|tif)")
 _KINDS = {
@@ -92,7 +92,7 @@ async def fax_file(
         raise NotFound(f"no file {name!r}")
     kind, media_type = _KINDS[found.group(2)]
     key = ImageKey(fax.fax_id, kind, 0)
-    content = await spool.plain_file(key) or await spool.get(key)
+    content = await servable(spool, key)
     if content is None:  # purged since the lookup
         raise NotFound(f"no file {name!r}")
     return FaxFile(content, media_type)

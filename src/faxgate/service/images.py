@@ -13,7 +13,7 @@ from faxgate.render import page_png
 from faxgate.service import reports
 from faxgate.service.errors import FileNotReady
 from faxgate.store.db import Database
-from faxgate.store.spool import ImageKey, ImageKind, Spool
+from faxgate.store.spool import ImageKey, ImageKind, Spool, servable
 
 _NOT_YET = {ImageKind.SENT: "rendered", ImageKind.RECEIVED: "received by the remote"}
 
@@ -38,13 +38,10 @@ async def fax_image(
 ) -> Path | bytes:
     """The TIFF: a plain local file to serve as it is, or its bytes."""
     key = await _key(db, scope, job_id, recipient, kind)
-    local = await spool.plain_file(key)
-    if local is not None:
-        return local
-    data = await spool.get(key)
-    if data is None:
+    found = await servable(spool, key)
+    if found is None:
         raise _missing(key)
-    return data
+    return found
 
 
 async def page(

@@ -63,6 +63,12 @@ class Spool(Protocol):
         ...
 
 
+async def servable(spool: Spool, key: ImageKey) -> Path | bytes | None:
+    """The image to answer a download with: a plain local file to serve as it is, else its
+    bytes; None when the spool has none."""
+    return await spool.plain_file(key) or await spool.get(key)
+
+
 async def put_file(spool: Spool, key: ImageKey, path: Path) -> None:
     """Put the plain file `path` into the spool (the file stays)."""
     await spool.put(key, await anyio.to_thread.run_sync(path.read_bytes))
