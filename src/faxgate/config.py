@@ -37,7 +37,7 @@ class Settings:
     calls_per_destination: int = 1
     lease_secs: float = 300.0
     poll_interval_secs: float = 0.5
-    carrier: str = "auto"  # auto | simulator | spandsp
+    carrier: str = "auto"  # auto | simulator | spandsp | sip
     sim_delay_secs: float = 0.0  # simulator: real seconds a call takes
     default_csid: str = "faxgate"  # TSI when a job names no transportOptions.csid
     blocklist_file: Path | None = None  # do-not-fax list: one number or prefix a line
@@ -65,6 +65,21 @@ class Settings:
     spandsp_transport: str = "audio"  # audio | t38
     spandsp_g711: bool = False  # pass the audio through an A-law round trip
     spandsp_max_line_secs: float = 600.0
+    # SIP trunk carrier (carrier=sip): numbers outside the test plan and this installation's
+    # inbound numbers go to the trunk; see docs/carriers.md
+    sip_listen: str = "0.0.0.0:5060"  # host:port of our SIP socket, UDP and TCP
+    sip_proxy: str | None = None  # host:port of the trunk or outbound proxy
+    sip_domain: str | None = None  # request URIs sip:{number}@{domain}; None: the proxy's host
+    sip_transport: str = "udp"  # udp | tcp, towards the proxy
+    sip_public_address: str | None = None  # address in Contact, Via and SDP (behind NAT)
+    sip_user: str | None = None  # digest user (and From user of REGISTER)
+    sip_password: str | None = field(default=None, repr=False)
+    sip_register: bool = False  # register our contact with the proxy and refresh it
+    sip_number_format: str = "e164"  # e164 (+4930…) | digits (4930…) | 00 (004930…)
+    sip_t38: str = "reinvite"  # reinvite | direct | off
+    sip_rtp_ports: str = "40000-49999"  # UDP ports for RTP and UDPTL, "low-high"
+    sip_channels: int = 32  # simultaneous SIP calls, inbound and outbound together
+    sip_ring_secs: float = 60.0  # an unanswered call is cancelled after this
     # status push and report mail
     push_timeout_secs: float = 10.0
     push_retry_period_secs: float = 24 * 3600.0
