@@ -10,10 +10,11 @@ from starlette.applications import Starlette
 from faxgate.api import datacenters
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
-from faxgate.carriers.base import Carrier
+from faxgate.carriers.base import Carrier, LineCarrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
 from faxgate.datadir import make_private
+from faxgate.pipeline.inbound_desk import PipelineDesk
 from faxgate.pipeline.notifier import OutboxDrainer
 from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
@@ -46,6 +47,9 @@ class Runtime:
         await self.pipeline.start()
         await self.purger.start()
         await self.notifier.start()
+        if isinstance(self.carrier, LineCarrier):  # from now on it may receive calls
+            spool = self.pipeline.render.spool
+            await self.carrier.start(PipelineDesk(self.settings, self.db, spool))
 
     async def stop_workers(self) -> None:
         if self.notifier:
@@ -54,6 +58,8 @@ class Runtime:
             await self.purger.stop()
         if self.pipeline:
             await self.pipeline.stop()
+        if isinstance(self.carrier, LineCarrier):  # after the pipeline's calls, which use it
+            await self.carrier.close()
         if self.renderer:
             self.renderer.close()
 

@@ -146,6 +146,7 @@ def serve(
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.api.http_server import server_config  # noqa: PLC0415 - heavy, see top
+    from faxgate.carriers.registry import CarrierUnavailable, routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
@@ -176,6 +177,7 @@ def serve(
             f"database {runtime.db.dialect})",
             err=True,
         )
+        click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         if demo:
             _print_demo(demo, host, port)
         app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
@@ -183,7 +185,7 @@ def serve(
 
     try:
         run_service(run)
-    except SecretKeyError as exc:
+    except (SecretKeyError, CarrierUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -194,6 +196,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
+    from faxgate.carriers.registry import CarrierUnavailable, routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
@@ -205,6 +208,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     async def run() -> None:
         runtime = await open_runtime(settings)
         click.echo(f"faxgate worker (carrier {runtime.carrier.name})", err=True)
+        click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -218,7 +222,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         try:
             run_service(run)
-        except SecretKeyError as exc:
+        except (SecretKeyError, CarrierUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
 
 
