@@ -90,4 +90,5 @@ class AudioLeg:
             self._encoder = self._decoder = None
         self._packets["rtp_late"] += self._playout.late
         self._packets["rtp_missing"] += self._playout.missing
+        self._packets["rtp_other_stream"] += self._playout.other_stream
         self._playout = Playout()

@@ -177,6 +177,11 @@ class FaxMedia:
             self._terminal = None
         self._audio_sock.close()
 
+    @property
+    def terminal(self) -> Terminal | None:
+        """The spandsp terminal now carrying T.30 (its result shows the progress)."""
+        return self._terminal
+
     # ---------------------------------------------------------------- running
     def step(self) -> None:
         """20 ms of media (called by the clock)."""

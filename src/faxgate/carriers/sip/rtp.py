@@ -62,23 +62,32 @@ class Playout:
     Playing starts once `depth` packets are held, so arrival jitter up to that many ticks
     costs nothing. When nothing is held the position stays (the stream paused or jitter
     exceeded the depth); a gap with later packets behind it is played as silence. At most
-    `capacity` packets are held: a sender running ahead loses its oldest ones.
+    `capacity` packets are held: a sender running ahead loses its oldest ones. The stream
+    is the first SSRC heard; another SSRC takes over only when nothing of ours has come for
+    `switch_after` ticks (the far end restarted its stream), so strays cannot reset it.
     """
 
-    def __init__(self, *, depth: int = 2, capacity: int = 16) -> None:
+    def __init__(self, *, depth: int = 2, capacity: int = 16, switch_after: int = 10) -> None:
         self._depth = depth
         self._capacity = capacity
+        self._switch_after = switch_after
+        self._ticks_since_ours = 0
         self._held: dict[int, bytes] = {}
         self._next: int | None = None  # the sequence number to play next
         self._playing = False
         self._ssrc: int | None = None
         self.late = 0  # arrived after its turn, or a duplicate
         self.missing = 0  # played as silence
+        self.other_stream = 0  # another SSRC while ours was live
 
     def push(self, packet: RtpPacket) -> None:
-        if packet.ssrc != self._ssrc:  # a new stream (the far end restarted): start over
+        if packet.ssrc != self._ssrc:
+            if self._ssrc is not None and self._ticks_since_ours < self._switch_after:
+                self.other_stream += 1
+                return
             self._ssrc, self._next, self._playing = packet.ssrc, packet.seq, False
             self._held.clear()
+        self._ticks_since_ours = 0
         assert self._next is not None
         ahead = (packet.seq - self._next) % SEQ_MODULO
         if ahead >= _HALF or packet.seq in self._held:
@@ -90,6 +99,7 @@ class Playout:
 
     def pop(self) -> bytes | None:
         """The payload for this tick; None means play silence."""
+        self._ticks_since_ours += 1
         if self._next is None or not self._held:
             return None
         if not self._playing:
