@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from PIL import Image, ImageChops
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer, ServerFactory
 from tests.e2e.final import final_report
-from tests.sipnet.kamailio import Kamailio, running_kamailio
+from tests.sipnet.kamailio import Trunk, kamailio
 
 pytestmark = pytest.mark.parametrize("db_url", [None])  # the line, not the database, is tested
 
@@ -35,7 +34,7 @@ MODES = {"a": "reinvite", "b": "direct", "c": "off"}
 LINE_TIME = 180.0  # one page takes well under a minute of real line time
 
 
-def _instance(factory: ServerFactory, proxy: Kamailio, user: str) -> FaxgateServer:
+def _instance(factory: ServerFactory, proxy: Trunk, user: str) -> FaxgateServer:
     server = factory(
         start=False,
         FAXGATE_CARRIER="sip",
@@ -129,12 +128,10 @@ def _check_delivery(sender: FaxgateServer, receiver: FaxgateServer, to: str, job
     return media
 
 
-def test_faxes_cross_the_trunk_in_t38_and_g711(
-    faxgate_factory: ServerFactory, tmp_path: Path
-) -> None:
+def test_faxes_cross_the_trunk_in_t38_and_g711(faxgate_factory: ServerFactory) -> None:
     users = {user: PASSWORDS[user] for user in NUMBERS}
     aliases = {number: user for user, number in NUMBERS.items()}
-    with running_kamailio(tmp_path / "kamailio", users=users, aliases=aliases) as proxy:
+    with kamailio(users=users, aliases=aliases) as proxy:
         servers = {user: _instance(faxgate_factory, proxy, user) for user in NUMBERS}
         a, b, c = servers["a"], servers["b"], servers["c"]
         jobs = [(a, b, "b", _send(a, "b")), (b, a, "a", _send(b, "a")), (a, c, "c", _send(a, "c"))]

@@ -90,7 +90,6 @@ class MediaSwitch:
         offer = self.media.image_sdp(OUR_T38, session_host=self.host)
         code, answer = await dialog.reinvite(offer)
         self.sip.reinvites.append({"from": "ours", "t38": True, "final": code})
-        if code == 200 and offers_t38(answer):
-            if not self.switched.is_set():
-                self.media.start_t38(answer)
-                self.switched.set()
+        if code == 200 and answer is not None and offers_t38(answer) and not self.switched.is_set():
+            self.media.start_t38(answer)
+            self.switched.set()

@@ -122,9 +122,13 @@ class InboundCalls:
             we_hung_up=False,
             max_line_secs=self.line.max_line_secs,
         )
-        if facts.pages <= 0 or not image.exists():
-            log.info("SIP call to an own number: no fax received", number=number,
-                     status=outcome.status.value, reason=outcome.reason)  # fmt: skip
+        if facts.pages <= 0:
+            log.info(
+                "SIP call to an own number: no fax received",
+                number=number,
+                status=outcome.status.value,
+                reason=outcome.reason,
+            )
             return
         fax = ReceivedFax(
             called_number=number,
@@ -152,4 +156,3 @@ def _calling_number(incoming: IncomingCall) -> str:
             except InvalidNumber:
                 continue
     return ""
-

@@ -10,6 +10,7 @@ refuses the far end's T.38 re-INVITE; the other two take it.
 from __future__ import annotations
 
 import asyncio
+
 from faxgate.carriers.base import CallOutcome, FaxCall
 from faxgate.carriers.sip.calls import OUR_T38, MediaSwitch, SipLog, offers_t38, watch_end
 from faxgate.carriers.sip.line import SipLine
@@ -55,11 +56,14 @@ async def _invite(
         else settings.user or "anonymous"
     )
     host = line.media_host
+    offer = (
+        media.image_sdp(OUR_T38, session_host=host) if t38 else media.audio_sdp(session_host=host)
+    )
     assert line.ua is not None
     answer = await line.ua.invite(
         to_user=dial_user(call.dialled_number, settings.number_format),
         from_user=from_user,
-        sdp=media.image_sdp(OUR_T38, session_host=host) if t38 else media.audio_sdp(session_host=host),
+        sdp=offer,
         ring_timeout=settings.ring_secs,
         headers={"P-Asserted-Identity": f"<sip:{from_user}@{settings.domain}>"},
     )
