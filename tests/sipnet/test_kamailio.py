@@ -1,0 +1,83 @@
+"""The Kamailio trunk of the network tests, proven with sipp: registration with digest
+auth, an INVITE to an aliased number relayed to the registered callee, a static route."""
+
+from __future__ import annotations
+
+from tests.sipnet.kamailio import Trunk, kamailio
+from tests.sipnet.sipp import (
+    AUDIO_PCMU_SDP,
+    SippResult,
+    header,
+    register,
+    sipp_uac,
+    sipp_uas,
+)
+
+DOMAIN = "trunk.test"
+USERS = {"gateway": "gw:secret\\", "caller": "caller-pw"}
+NUMBER = "4930123456"
+
+
+def test_invite_to_an_aliased_number_reaches_the_registered_callee() -> None:
+    with (
+        kamailio(users=USERS, aliases={NUMBER: "gateway"}, domain=DOMAIN) as trunk,
+        sipp_uas("uas_answer_silent.xml") as callee,
+    ):
+        registration = register(trunk.address, DOMAIN, "gateway", USERS["gateway"], callee.port)
+        calling = _call(trunk, "uac_answered.xml", {"HOLD_MS": 200})
+        answered = callee.wait()
+    assert registration.received("SIP/2.0 401")  # challenged before it was accepted
+    assert calling.succeeded, calling.output
+    assert answered.succeeded, answered.output
+    assert calling.received("SIP/2.0 407")  # the INVITE was challenged
+    (invite,) = answered.received("INVITE")
+    assert invite.startswith(f"INVITE sip:gateway@127.0.0.1:{callee.port} SIP/2.0")
+    assert f"sip:{NUMBER}@{DOMAIN}" in header(invite, "To")
+    assert f"127.0.0.1:{trunk.port}" in header(invite, "Record-Route")
+    (bye,) = answered.received("BYE")  # the caller's BYE came along the recorded route
+    assert bye.startswith(f"BYE sip:127.0.0.1:{callee.port}")
+
+
+def test_a_static_route_keeps_the_number_in_the_request_uri() -> None:
+    with (
+        sipp_uas("uas_reject.xml", {"CODE": 486, "REASON": "Busy Here", "RINGING": ""}) as callee,
+        kamailio(users=USERS, routes={NUMBER: callee.address}, domain=DOMAIN) as trunk,
+    ):
+        calling = _call(trunk, "uac_rejected.xml", {"CODE": 486})
+        answered = callee.wait()
+    assert calling.succeeded, calling.output
+    assert answered.succeeded, answered.output
+    (invite,) = answered.received("INVITE")
+    assert invite.startswith(f"INVITE sip:{NUMBER}@{DOMAIN} SIP/2.0")
+
+
+def test_an_unregistered_number_is_answered_480() -> None:
+    with kamailio(users=USERS, aliases={NUMBER: "gateway"}, domain=DOMAIN) as trunk:
+        calling = _call(trunk, "uac_rejected.xml", {"CODE": 480})
+    assert calling.succeeded, calling.output
+
+
+def test_a_wrong_password_is_challenged_again() -> None:
+    with kamailio(users=USERS, domain=DOMAIN) as trunk:
+        calling = _call(trunk, "uac_rejected.xml", {"CODE": 407}, password="wrong")
+    assert calling.succeeded, calling.output
+    assert len(calling.received("SIP/2.0 407")) == 2
+
+
+def _call(
+    trunk: Trunk,
+    scenario: str,
+    values: dict[str, object],
+    *,
+    password: str = USERS["caller"],
+) -> SippResult:
+    common = {"DOMAIN": DOMAIN, "FROM_USER": "4940555", "SDP": AUDIO_PCMU_SDP}
+    with sipp_uac(
+        scenario,
+        trunk.address,
+        common | values,
+        service=NUMBER,
+        user="caller",
+        password=password,
+    ) as caller:
+        return caller.wait()
