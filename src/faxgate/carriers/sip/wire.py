@@ -71,6 +71,8 @@ def _fault(message: SipRequest | SipResponse, head: bytes, has_header_end: bool)
         cseq = _CSEQ.match(message.get_header("cseq") or "")
         if cseq is None or cseq.group(2) != message.method:
             return "CSeq does not match the method"
+        if int(cseq.group(1)) >= 2**31:  # RFC 3261 §8.1.1.5
+            return "CSeq number too large"
     else:
         if not _STATUS_LINE.match(first_line):
             return "bad status line"
