@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faxgate.carriers.sip.media import FaxMedia
-from faxgate.carriers.sip.t38_sdp import ErrorCorrection, T38Params, T38SdpError, parse_t38_media
+from faxgate.carriers.sip.t38_sdp import (
+    ErrorCorrection,
+    T38Params,
+    T38SdpError,
+    negotiate,
+    parse_t38_media,
+)
 from faxgate.carriers.sip.useragent import Dialog
 
 # V.17 rates, transferred TCF (the only method over UDP), redundancy against lost datagrams.
@@ -17,14 +23,20 @@ OUR_T38 = T38Params(max_datagram=400, error_correction=ErrorCorrection.REDUNDANC
 HANGUP_POLL_SECS = 0.2  # how often a call looks whether its job was withdrawn
 
 
-def offers_t38(sdp: str | None) -> bool:
-    """Whether an SDP body has usable T.38 media (unusable attributes count as none)."""
+def t38_offer(sdp: str | None) -> T38Params | None:
+    """The T.38 parameters of an SDP body; None without usable T.38 media (unusable
+    attributes count as none)."""
     if sdp is None:
-        return False
+        return None
     try:
-        return parse_t38_media(sdp) is not None
+        media = parse_t38_media(sdp)
     except T38SdpError:
-        return False
+        return None
+    return media.params if media is not None else None
+
+
+def offers_t38(sdp: str | None) -> bool:
+    return t38_offer(sdp) is not None
 
 
 @dataclass
@@ -70,11 +82,11 @@ class MediaSwitch:
             self.media.start_audio(remote_sdp)
 
     async def on_reinvite(self, offer: str) -> tuple[int, str | None]:
-        t38 = offers_t38(offer)
-        if not t38 or not self.accept_t38 or self.switched.is_set():
-            self.sip.reinvites.append({"from": "theirs", "t38": t38, "final": 488})
+        theirs = t38_offer(offer)
+        if theirs is None or not self.accept_t38 or self.switched.is_set():
+            self.sip.reinvites.append({"from": "theirs", "t38": theirs is not None, "final": 488})
             return 488, None
-        answer = self.media.image_sdp(OUR_T38, session_host=self.host)
+        answer = self.media.image_sdp(negotiate(OUR_T38, theirs), session_host=self.host)
         self.media.start_t38(offer)
         self.switched.set()
         self.sip.reinvites.append({"from": "theirs", "t38": True, "final": 200})

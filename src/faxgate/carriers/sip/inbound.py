@@ -17,13 +17,20 @@ from pathlib import Path
 import structlog
 
 from faxgate.carriers.base import InboundDesk
-from faxgate.carriers.sip.calls import OUR_T38, MediaSwitch, SipLog, offers_t38, watch_end
+from faxgate.carriers.sip.calls import (
+    OUR_T38,
+    MediaSwitch,
+    SipLog,
+    offers_t38,
+    t38_offer,
+    watch_end,
+)
 from faxgate.carriers.sip.line import SipLine
 from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaFacts
-from faxgate.carriers.sip.media_sdp import g711_codec
+from faxgate.carriers.sip.media_sdp import MediaError, parse_audio_media
 from faxgate.carriers.sip.outcome import answered_outcome
 from faxgate.carriers.sip.settings import T38Mode
-from faxgate.carriers.sip.t38_sdp import negotiate, parse_t38_media
+from faxgate.carriers.sip.t38_sdp import negotiate
 from faxgate.carriers.sip.useragent import IncomingCall
 from faxgate.carriers.spandsp import _lib
 from faxgate.domain.faxin import ReceivedFax, terminal_csid
@@ -45,7 +52,7 @@ class InboundCalls:
             await incoming.reject(404, "Not Found")
             return
         t38 = self._takes_t38(incoming.sdp)
-        if not t38 and (incoming.sdp is None or g711_codec(incoming.sdp) is None):
+        if not t38 and (incoming.sdp is None or _g711_codec(incoming.sdp) is None):
             await incoming.reject(488, "Not Acceptable Here")
             return
         channels = self.line.channels
@@ -63,7 +70,6 @@ class InboundCalls:
 
     async def _receive(self, incoming: IncomingCall, number: str, *, t38: bool) -> None:
         assert incoming.sdp is not None and self.line.clock is not None
-        host = self.line.media_host
         with tempfile.TemporaryDirectory(prefix="faxgate-sip-rx-") as scratch:
             image = Path(scratch) / "received.tif"
             party = FaxParty(
@@ -72,7 +78,7 @@ class InboundCalls:
                 receive_file=image,
                 max_line_secs=self.line.max_line_secs,
             )
-            media = FaxMedia(self.lib, party, self.line.ports, host, self.line.clock)
+            media = FaxMedia(self.lib, party, self.line.ports, self.line.bind_host, self.line.clock)
             try:
                 facts = await self._answered(incoming, media, t38=t38)
             finally:
@@ -85,11 +91,11 @@ class InboundCalls:
     ) -> MediaFacts | None:
         assert incoming.sdp is not None
         host = self.line.media_host
-        offered = parse_t38_media(incoming.sdp) if t38 else None
+        offered = t38_offer(incoming.sdp) if t38 else None
         answer = (
-            media.image_sdp(negotiate(OUR_T38, offered.params), session_host=host)
+            media.image_sdp(negotiate(OUR_T38, offered), session_host=host)
             if offered is not None
-            else media.audio_sdp(session_host=host)
+            else media.audio_sdp(codecs=(_g711_codec(incoming.sdp) or "PCMU",), session_host=host)
         )
         if incoming.cancelled.is_set():
             return None
@@ -156,3 +162,11 @@ def _calling_number(incoming: IncomingCall) -> str:
             except InvalidNumber:
                 continue
     return ""
+
+
+def _g711_codec(sdp: str) -> str | None:
+    """PCMU or PCMA, the offer's first choice of the two; None when it offers neither."""
+    try:
+        return parse_audio_media(sdp).codecs[0]
+    except MediaError:
+        return None

@@ -50,8 +50,9 @@ class SipLine:
     def __init__(self, settings: SipSettings, *, max_line_secs: float) -> None:
         self.settings = settings
         self.max_line_secs = max_line_secs  # a call's longest line time, as on every carrier
-        self.media_host = settings.media_host
-        self.ports = PortPool(settings.rtp_ports)
+        self.bind_host = settings.listen_host  # media sockets listen where SIP does
+        self.media_host = settings.advertised_host  # and the far end sends there
+        self.ports = PortPool(settings.rtp_port_spec)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sip-line", daemon=True)
         # Made on the line's loop, in start().

@@ -34,7 +34,7 @@ async def place_call(line: SipLine, call: FaxCall, lib: _lib.Library) -> CallOut
     )
     sip = SipLog()
     assert line.clock is not None
-    media = FaxMedia(lib, party, line.ports, line.media_host, line.clock)
+    media = FaxMedia(lib, party, line.ports, line.bind_host, line.clock)
     try:
         answer = await _invite(line, call, media, sip, t38=direct)
         if isinstance(answer, CallFailed) and answer.code == 488 and direct:
