@@ -143,6 +143,9 @@ class UserAgent:
                 raise
 
     async def close(self) -> None:
+        """Unanswered calls get 503, open calls BYE, the registration is removed."""
+        for call in list(self._ringing.values()):
+            await call.reject(503)
         dialogs = list(self._stack.dialogs.values())
         if dialogs:
             await asyncio.wait(
@@ -301,18 +304,16 @@ class UserAgent:
     def _received(self, data: bytes, peer: Peer) -> None:
         try:
             message = parse_message(data)
+            if isinstance(message, SipResponse):
+                self._stack.transactions.match_response(message)
+            else:
+                self._request(message, peer)
         except MalformedMessage as exc:
             if exc.request is None:
                 self._unusable += 1
             else:
                 self.malformed += 1
                 self._transport.send(bytes(response_to(exc.request, 400)), peer)
-            return
-        try:
-            if isinstance(message, SipResponse):
-                self._stack.transactions.match_response(message)
-            else:
-                self._request(message, peer)
         except Exception:  # a fault of ours must not end the user agent
             self._unusable += 1
             log.exception("sip: message from %s:%d not handled", peer.host, peer.port)
