@@ -11,9 +11,11 @@ from tests.sipnet.kamailio import Trunk, kamailio
 from tests.sipnet.sipp import (
     AUDIO_PCMU_SDP,
     RINGING,
+    T38_SDP,
     VIDEO_ONLY_SDP,
     SippResult,
     header,
+    reinvite_values,
     sipp_uac,
     sipp_uas,
 )
@@ -105,6 +107,16 @@ def test_a_silent_callee_stays_on_the_line_until_the_callers_bye() -> None:
     )
     (ok,) = [m for m in calling.received("SIP/2.0 200") if "INVITE" in header(m, "CSeq")]
     assert "m=audio" in ok and "RTP/AVP 0" in ok and "PCMU/8000" in ok
+    assert answered.received("BYE")
+
+
+def test_a_silent_callee_refuses_a_switch_to_t38() -> None:
+    calling, answered = _call_through_trunk(
+        "uas_answer_silent.xml", {}, "uac_reinvite.xml", reinvite_values(T38_SDP, 488)
+    )
+    (reinvite,) = [m for m in answered.received("INVITE") if "m=image" in m]
+    assert "udptl t38" in reinvite and header(reinvite, "CSeq") == "3 INVITE"
+    assert calling.received("SIP/2.0 488")
     assert answered.received("BYE")
 
 
