@@ -13,7 +13,8 @@ status, output and the SIP messages it sent and received.
 Scenarios and their placeholders (each file's comment says more):
 - callees: uas_reject.xml (CODE, REASON, RINGING), uas_no_answer.xml (rings until CANCEL),
   uas_answer_silent.xml (PCMU, silent until BYE, refuses re-INVITEs 488),
-  uas_answer_bye.xml (HANGUP_MS), uas_answer_reinvite.xml (HANGUP_MS, reinvite_values()).
+  uas_answer_bye.xml (HANGUP_MS, unless the caller hangs up first; refuses re-INVITEs 488),
+  uas_answer_reinvite.xml (HANGUP_MS, reinvite_values()).
 - callers, all with DOMAIN, FROM_USER, SDP and digest auth of the INVITE: uac_rejected.xml
   (CODE), uac_answered.xml (HOLD_MS; refuses re-INVITEs 488), uac_cancel.xml (CANCEL once
   it rings), uac_reinvite.xml (reinvite_values()); register.xml through register().

@@ -110,14 +110,20 @@ def test_a_silent_callee_stays_on_the_line_until_the_callers_bye() -> None:
     assert answered.received("BYE")
 
 
-def test_a_silent_callee_refuses_a_switch_to_t38() -> None:
+@pytest.mark.parametrize(
+    ("scenario", "values"),
+    [("uas_answer_silent.xml", {}), ("uas_answer_bye.xml", {"HANGUP_MS": 20_000})],
+)
+def test_an_answering_person_refuses_a_switch_to_t38(
+    scenario: str, values: dict[str, object]
+) -> None:
     calling, answered = _call_through_trunk(
-        "uas_answer_silent.xml", {}, "uac_reinvite.xml", reinvite_values(T38_SDP, 488)
+        scenario, values, "uac_reinvite.xml", reinvite_values(T38_SDP, 488)
     )
     (reinvite,) = [m for m in answered.received("INVITE") if "m=image" in m]
     assert "udptl t38" in reinvite and header(reinvite, "CSeq") == "3 INVITE"
     assert calling.received("SIP/2.0 488")
-    assert answered.received("BYE")
+    assert answered.received("BYE")  # the caller's, before the callee would hang up
 
 
 def test_a_callee_hangs_up_after_answering() -> None:
