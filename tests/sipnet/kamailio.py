@@ -55,6 +55,7 @@ class Trunk:
         return (self.host, self.port)
 
     def log(self) -> str:
+        """Kamailio's log so far (one line per request received); inside the block only."""
         return self.log_path.read_text(errors="replace")
 
 

@@ -3,6 +3,8 @@ auth, an INVITE to an aliased number relayed to the registered callee, a static 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sipnet.kamailio import Trunk, kamailio
 from tests.sipnet.sipp import (
     AUDIO_PCMU_SDP,
@@ -77,6 +79,15 @@ def test_a_wrong_password_is_challenged_again() -> None:
         calling = _call(trunk, "uac_rejected.xml", {"CODE": 407}, password="wrong")
     assert calling.succeeded, calling.output
     assert len(calling.received("SIP/2.0 407")) == 2
+
+
+def test_a_failing_block_shows_the_log(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(RuntimeError, match="inside"), kamailio(users=USERS) as trunk:
+        register(trunk.address, trunk.domain, "gateway", USERS["gateway"], 9)
+        raise RuntimeError("inside")
+    shown = capsys.readouterr().err
+    assert "--- Kamailio log" in shown
+    assert f"REGISTER sip:{trunk.domain} from udp:127.0.0.1:" in shown
 
 
 def _call(
