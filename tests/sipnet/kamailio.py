@@ -34,7 +34,6 @@ from tests.sipnet.templates import render
 
 HOST = "127.0.0.1"
 CONFIG = Path(__file__).with_name("kamailio.cfg")
-MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 _START_ATTEMPTS = 4  # fresh ports when another process turned out to hold the one chosen
 _LOG_TAIL = 200  # lines of the log shown when a test inside fails
 
@@ -103,7 +102,6 @@ def _start(
                 {
                     "PORT": port,
                     "DOMAIN": domain,
-                    "MODULES": MODULES,
                     "TABLES": workdir / "tables",
                     "TOKEN": token,
                 },
