@@ -90,6 +90,14 @@ def test_a_failing_block_shows_the_log(capsys: pytest.CaptureFixture[str]) -> No
     assert f"REGISTER sip:{trunk.domain} from udp:127.0.0.1:" in shown
 
 
+def test_an_address_as_the_domain_is_refused() -> None:
+    with (
+        pytest.raises(ValueError, match=r"domain '127\.0\.0\.1': give a name"),
+        kamailio(domain="127.0.0.1"),
+    ):
+        pass
+
+
 def _call(
     trunk: Trunk,
     scenario: str,
