@@ -53,9 +53,9 @@ def test_the_far_ends_phrase_is_shown_when_given() -> None:
 
 
 def test_a_cancel_at_the_end_of_the_ring_time_is_a_ring_timeout() -> None:
-    status, reason = failed_call_status(487, cancelled=True)
+    status, reason = failed_call_status(487, cancelled=True, phrase="ring timeout: CANCEL sent")
     assert status is S.RING_TO
-    assert reason.startswith("487 Request Terminated: no answer before the ring time")
+    assert reason == "487 Request Terminated: no answer before the ring time was over (cancelled)"
     # an answer that crossed our CANCEL still counts for what it says
     assert failed_call_status(486, cancelled=True)[0] is S.BUSY
 

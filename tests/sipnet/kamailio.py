@@ -6,7 +6,8 @@ with 401, every initial request with 407. An INVITE to sip:{number}@{domain} goe
 - else the registered contact of the user `aliases` maps the number to (the request URI
   becomes the contact, To keeps the number), or of the user of that name,
 - else it is answered 480.
-Dialogs are record-routed, so ACK, re-INVITE and BYE pass the proxy too.
+Dialogs are record-routed, so ACK, re-INVITE and BYE pass the proxy too. The domain is
+a name of its own (default trunk.test), known to Kamailio without DNS.
 
     with kamailio(users={"gw": "pw"}, aliases={"4930123": "gw"}) as trunk:
         ... trunk.port ...
@@ -15,6 +16,7 @@ Dialogs are record-routed, so ACK, re-INVITE and BYE pass the proxy too.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import signal
@@ -33,8 +35,10 @@ from tests.sipnet.programs import require
 from tests.sipnet.templates import render
 
 HOST = "127.0.0.1"
+# A name, not an address: Kamailio takes its domain, on every port, as itself, so with
+# 127.0.0.1 it would take the contacts of the user agents on loopback for its own.
+DOMAIN = "trunk.test"
 CONFIG = Path(__file__).with_name("kamailio.cfg")
-MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 _START_ATTEMPTS = 4  # fresh ports when another process turned out to hold the one chosen
 _LOG_TAIL = 200  # lines of the log shown when a test inside fails
 
@@ -55,6 +59,7 @@ class Trunk:
         return (self.host, self.port)
 
     def log(self) -> str:
+        """Kamailio's log so far (one line per request received); inside the block only."""
         return self.log_path.read_text(errors="replace")
 
 
@@ -64,11 +69,17 @@ def kamailio(
     users: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
     routes: Mapping[str, tuple[str, int]] | None = None,
-    domain: str = HOST,
+    domain: str = DOMAIN,
     start_timeout: float = 15.0,
 ) -> Iterator[Trunk]:
     """Run Kamailio until the block ends: `users` digest user -> password, `aliases`
-    number -> user, `routes` number -> (host, port). Its log is printed if the block fails."""
+    number -> user, `routes` number -> (host, port); `domain` a name that needs no DNS.
+    Its log is printed if the block fails."""
+    if _is_address(domain):
+        raise ValueError(
+            f"domain {domain!r}: give a name such as {DOMAIN}; Kamailio takes its domain on"
+            " every port as itself, which would include the contacts on that address"
+        )
     binary = require("kamailio", "kamailio")
     tables = {
         "users": dict(users or {}),
@@ -102,7 +113,6 @@ def _start(
                 {
                     "PORT": port,
                     "DOMAIN": domain,
-                    "MODULES": MODULES,
                     "TABLES": workdir / "tables",
                     "TOKEN": token,
                 },
@@ -128,6 +138,14 @@ def _start(
             break  # a fault of its own (configuration), not a port taken meanwhile
     last_log = trunk.log()[-4000:]
     raise KamailioError(f"Kamailio did not start: {'; '.join(failures)}\n{last_log}")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _await_answer(

@@ -9,6 +9,15 @@ status, output and the SIP messages it sent and received.
     with sipp_uas("uas_reject.xml", busy) as uas:
         ... call uas.address ...
         assert uas.wait(10).succeeded
+
+Scenarios and their placeholders (each file's comment says more):
+- callees: uas_reject.xml (CODE, REASON, RINGING), uas_no_answer.xml (rings until CANCEL),
+  uas_answer_silent.xml (PCMU, silent until BYE, refuses re-INVITEs 488),
+  uas_answer_bye.xml (HANGUP_MS, unless the caller hangs up first; refuses re-INVITEs 488),
+  uas_answer_reinvite.xml (HANGUP_MS, reinvite_values()).
+- callers, all with DOMAIN, FROM_USER, SDP and digest auth of the INVITE: uac_rejected.xml
+  (CODE), uac_answered.xml (HOLD_MS; refuses re-INVITEs 488), uac_cancel.xml (CANCEL once
+  it rings), uac_reinvite.xml (reinvite_values()); register.xml through register().
 """
 
 from __future__ import annotations
@@ -24,12 +33,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from tests.sipnet.ports import free_port
 from tests.sipnet.programs import require
 from tests.sipnet.templates import render
 
 HOST = "127.0.0.1"
+Transport = Literal["udp", "tcp"]
 SCENARIOS = Path(__file__).with_name("scenarios")
 # A 180 Ringing step for uas_reject.xml's {{RINGING}}; "" leaves it out.
 RINGING = """  <send>
@@ -61,12 +72,34 @@ t=0 0
 m=video [media_port] RTP/AVP 96
 a=rtpmap:96 H264/90000
 a=sendrecv"""
+T38_SDP = """v=0
+o=- 1 2 IN IP4 [media_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=image [media_port] udptl t38
+a=T38FaxVersion:0
+a=T38MaxBitRate:14400
+a=T38FaxRateManagement:transferredTCF
+a=T38FaxMaxDatagram:400
+a=T38FaxUdpEC:t38UDPRedundancy"""
 _EXIT_GRACE = 5.0  # beyond sipp's own timeout, before it is killed
 _MESSAGE_START = re.compile(r"^-+ [\d\-:. ]+$", re.MULTILINE)
 
 
 class SippError(RuntimeError):
     pass
+
+
+def reinvite_values(sdp: str, code: int) -> dict[str, object]:
+    """The placeholders of uac_reinvite.xml for a re-INVITE with `sdp` answered `code`: the
+    ACK of a 2xx is a new transaction, that of a failure belongs to the re-INVITE's."""
+    via = (
+        "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"
+        if 200 <= code < 300
+        else "[last_Via:]"
+    )
+    return {"REINVITE_SDP": sdp, "REINVITE_CODE": code, "REINVITE_ACK_VIA": via}
 
 
 @dataclass(frozen=True)
@@ -119,11 +152,16 @@ class Sipp:
 
 @contextmanager
 def sipp_uas(
-    scenario: str, values: Mapping[str, object] | None = None, *, timeout: float = 30.0
+    scenario: str,
+    values: Mapping[str, object] | None = None,
+    *,
+    transport: Transport = "udp",
+    timeout: float = 30.0,
 ) -> Iterator[Sipp]:
     """A callee on a free port, waiting for one call; `values` fill the scenario's
-    placeholders."""
-    with _run(scenario, [], timeout, values) as running:
+    placeholders. It is listening when this yields."""
+    with _run(scenario, [], values, transport, timeout) as running:
+        _await_listening(running, transport)
         yield running
 
 
@@ -136,23 +174,37 @@ def sipp_uac(
     service: str,
     user: str,
     password: str,
+    transport: Transport = "udp",
     timeout: float = 30.0,
 ) -> Iterator[Sipp]:
     """A caller sending to `remote` (the proxy), to the user part `service`, answering 401
     and 407 as `user`."""
     options = ["-s", service, "-au", user, "-ap", password, f"{remote[0]}:{remote[1]}"]
-    with _run(scenario, options, timeout, values) as running:
+    with _run(scenario, options, values, transport, timeout) as running:
         yield running
 
 
 def register(
-    remote: tuple[str, int], domain: str, user: str, password: str, contact_port: int
+    remote: tuple[str, int],
+    domain: str,
+    user: str,
+    password: str,
+    contact_port: int,
+    *,
+    transport: Transport = "udp",
 ) -> SippResult:
-    """REGISTER `user` at the proxy with the contact 127.0.0.1:`contact_port`; raises
-    SippError unless it ends 200."""
+    """REGISTER `user` at the proxy with the contact 127.0.0.1:`contact_port` (reached over
+    `transport`); raises SippError unless it ends 200."""
     values = {"DOMAIN": domain, "USER": user, "CONTACT_PORT": contact_port, "EXPIRES": 600}
     with sipp_uac(
-        "register.xml", remote, values, service=user, user=user, password=password, timeout=10
+        "register.xml",
+        remote,
+        values,
+        service=user,
+        user=user,
+        password=password,
+        transport=transport,
+        timeout=10,
     ) as registering:
         result = registering.wait()
     if not result.succeeded:
@@ -171,7 +223,11 @@ def header(message: str, name: str) -> str:
 
 @contextmanager
 def _run(
-    scenario: str, options: list[str], timeout: float, values: Mapping[str, object] | None
+    scenario: str,
+    options: list[str],
+    values: Mapping[str, object] | None,
+    transport: Transport,
+    timeout: float,
 ) -> Iterator[Sipp]:
     binary = require("sipp", "sip-tester")
     with tempfile.TemporaryDirectory(prefix="sipp-") as tmp:
@@ -185,6 +241,7 @@ def _run(
             "-i", HOST,
             "-p", str(port),
             "-mp", str(media_port),
+            "-t", "u1" if transport == "udp" else "t1",
             "-m", "1",
             "-nostdin",
             "-timeout", f"{timeout:g}s",
@@ -203,7 +260,6 @@ def _run(
             )
         running = Sipp(process, port, workdir, timeout + _EXIT_GRACE)
         try:
-            _await_bound(running)
             yield running
         except BaseException:
             result = running.wait(0)
@@ -214,21 +270,25 @@ def _run(
             _kill(process)
 
 
-def _await_bound(running: Sipp, timeout: float = 10.0) -> None:
-    """Return once sipp holds its UDP port, so a first request is not lost. Read from
-    /proc: a probing bind could itself take the port from sipp."""
+def _await_listening(running: Sipp, transport: Transport, timeout: float = 10.0) -> None:
+    """Return once sipp holds its port, so a first request is not lost. Read from /proc:
+    a probing bind could itself take the port from sipp."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if running.process.poll() is not None or _udp_bound(running.port):
-            return  # a caller may be done already; wait() tells the rest
+        if running.process.poll() is not None:
+            raise SippError(f"sipp exited with status {running.process.returncode} at start")
+        if _listening(running.port, transport):
+            return
         time.sleep(0.05)
     raise SippError(f"sipp did not bind {running.address} within {timeout:g} s")
 
 
-def _udp_bound(port: int) -> bool:
+def _listening(port: int, transport: Transport) -> bool:
+    """A socket on `port` in /proc/net/udp, or a listening one (state 0A) in /proc/net/tcp."""
     suffix = f":{port:04X}"
-    with open("/proc/net/udp") as table:
-        return any(line.split()[1].endswith(suffix) for line in list(table)[1:])
+    with open(f"/proc/net/{transport}") as table:
+        rows = [line.split() for line in list(table)[1:]]
+    return any(row[1].endswith(suffix) and (transport == "udp" or row[3] == "0A") for row in rows)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

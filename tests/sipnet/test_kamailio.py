@@ -3,10 +3,13 @@ auth, an INVITE to an aliased number relayed to the registered callee, a static 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sipnet.kamailio import Trunk, kamailio
 from tests.sipnet.sipp import (
     AUDIO_PCMU_SDP,
     SippResult,
+    Transport,
     header,
     register,
     sipp_uac,
@@ -31,11 +34,25 @@ def test_invite_to_an_aliased_number_reaches_the_registered_callee() -> None:
     assert answered.succeeded, answered.output
     assert calling.received("SIP/2.0 407")  # the INVITE was challenged
     (invite,) = answered.received("INVITE")
-    assert invite.startswith(f"INVITE sip:gateway@127.0.0.1:{callee.port} SIP/2.0")
+    assert invite.startswith(f"INVITE sip:gateway@127.0.0.1:{callee.port};transport=UDP ")
     assert f"sip:{NUMBER}@{DOMAIN}" in header(invite, "To")
     assert f"127.0.0.1:{trunk.port}" in header(invite, "Record-Route")
     (bye,) = answered.received("BYE")  # the caller's BYE came along the recorded route
     assert bye.startswith(f"BYE sip:127.0.0.1:{callee.port}")
+
+
+def test_registration_and_calls_over_tcp() -> None:
+    with (
+        kamailio(users=USERS, aliases={NUMBER: "gateway"}, domain=DOMAIN) as trunk,
+        sipp_uas("uas_answer_silent.xml", transport="tcp") as callee,
+    ):
+        register(trunk.address, DOMAIN, "gateway", USERS["gateway"], callee.port, transport="tcp")
+        calling = _call(trunk, "uac_answered.xml", {"HOLD_MS": 100}, transport="tcp")
+        answered = callee.wait()
+    assert calling.succeeded, calling.output
+    assert answered.succeeded, answered.output
+    (invite,) = answered.received("INVITE")
+    assert header(invite, "Via").startswith("SIP/2.0/TCP 127.0.0.1:")
 
 
 def test_a_static_route_keeps_the_number_in_the_request_uri() -> None:
@@ -64,12 +81,30 @@ def test_a_wrong_password_is_challenged_again() -> None:
     assert len(calling.received("SIP/2.0 407")) == 2
 
 
+def test_a_failing_block_shows_the_log(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(RuntimeError, match="inside"), kamailio(users=USERS) as trunk:
+        register(trunk.address, trunk.domain, "gateway", USERS["gateway"], 9)
+        raise RuntimeError("inside")
+    shown = capsys.readouterr().err
+    assert "--- Kamailio log" in shown
+    assert f"REGISTER sip:{trunk.domain} from udp:127.0.0.1:" in shown
+
+
+def test_an_address_as_the_domain_is_refused() -> None:
+    with (
+        pytest.raises(ValueError, match=r"domain '127\.0\.0\.1': give a name"),
+        kamailio(domain="127.0.0.1"),
+    ):
+        pass
+
+
 def _call(
     trunk: Trunk,
     scenario: str,
     values: dict[str, object],
     *,
     password: str = USERS["caller"],
+    transport: Transport = "udp",
 ) -> SippResult:
     common = {"DOMAIN": DOMAIN, "FROM_USER": "4940555", "SDP": AUDIO_PCMU_SDP}
     with sipp_uac(
@@ -79,5 +114,6 @@ def _call(
         service=NUMBER,
         user="caller",
         password=password,
+        transport=transport,
     ) as caller:
         return caller.wait()

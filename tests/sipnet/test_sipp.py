@@ -11,9 +11,11 @@ from tests.sipnet.kamailio import Trunk, kamailio
 from tests.sipnet.sipp import (
     AUDIO_PCMU_SDP,
     RINGING,
+    T38_SDP,
     VIDEO_ONLY_SDP,
     SippResult,
     header,
+    reinvite_values,
     sipp_uac,
     sipp_uas,
 )
@@ -108,11 +110,47 @@ def test_a_silent_callee_stays_on_the_line_until_the_callers_bye() -> None:
     assert answered.received("BYE")
 
 
+@pytest.mark.parametrize(
+    ("scenario", "values"),
+    [("uas_answer_silent.xml", {}), ("uas_answer_bye.xml", {"HANGUP_MS": 20_000})],
+)
+def test_an_answering_person_refuses_a_switch_to_t38(
+    scenario: str, values: dict[str, object]
+) -> None:
+    calling, answered = _call_through_trunk(
+        scenario, values, "uac_reinvite.xml", reinvite_values(T38_SDP, 488)
+    )
+    (reinvite,) = [m for m in answered.received("INVITE") if "m=image" in m]
+    assert "udptl t38" in reinvite and header(reinvite, "CSeq") == "3 INVITE"
+    assert calling.received("SIP/2.0 488")
+    assert answered.received("BYE")  # the caller's, before the callee would hang up
+
+
 def test_a_callee_hangs_up_after_answering() -> None:
     calling, answered = _call_through_trunk(
-        "uas_answer_bye.xml", {"HANGUP_MS": 300}, "uac_answered_callee_hangs_up.xml", {}
+        "uas_answer_bye.xml", {"HANGUP_MS": 300}, "uac_answered.xml", {"HOLD_MS": 20_000}
     )
     (bye,) = calling.received("BYE")
     assert f"sip:{NUMBER}@{DOMAIN}" in header(bye, "From")
     assert "SIPpTag01" in header(bye, "From")  # the callee's own tag
     assert answered.received("SIP/2.0 200")
+    assert not answered.received("BYE")
+
+
+@pytest.mark.parametrize(
+    ("callee_hangs_up", "hold_ms", "hangup_ms"), [(True, 20_000, 300), (False, 300, 20_000)]
+)
+def test_a_callee_switching_to_t38_is_refused_by_a_caller_who_is_a_person(
+    callee_hangs_up: bool, hold_ms: int, hangup_ms: int
+) -> None:
+    calling, answered = _call_through_trunk(
+        "uas_answer_reinvite.xml",
+        {"HANGUP_MS": hangup_ms} | reinvite_values(T38_SDP, 488),
+        "uac_answered.xml",
+        {"HOLD_MS": hold_ms},
+    )
+    (reinvite,) = [m for m in calling.received("INVITE") if "m=image" in m]
+    assert "udptl t38" in reinvite
+    assert answered.received("SIP/2.0 488")
+    assert bool(calling.received("BYE")) is callee_hangs_up
+    assert bool(answered.received("BYE")) is not callee_hangs_up

@@ -50,12 +50,13 @@ def failed_call_status(
 ) -> tuple[FaxStatus, str]:
     """Status and reason of an INVITE that ended with the final non-2xx answer `code`
     (408 when nothing answered at all). `cancelled`: we sent CANCEL because the ring time
-    was over. `phrase`: the reason phrase as received, else the standard one is shown."""
+    was over. `phrase`: the reason phrase as received, else (and after our CANCEL) the
+    standard one is shown."""
     if not 300 <= code <= 699:
         raise ValueError(f"not the final answer of a failed call: SIP code {code}")
-    if cancelled and code in (408, 487):
-        shown = _shown(phrase) or _BY_CODE[code][1]
-        return S.RING_TO, f"{code} {shown}: no answer before the ring time was over (cancelled)"
+    if cancelled and code in (408, 487):  # the answer to our CANCEL: its phrase is ours
+        standard = _BY_CODE[code][1]
+        return S.RING_TO, f"{code} {standard}: no answer before the ring time was over (cancelled)"
     status, standard, meaning = _BY_CODE.get(code) or _BY_CLASS[code // 100]
     return status, f"{code} {_shown(phrase) or standard}: {meaning}"
 
