@@ -54,7 +54,7 @@ class Pair:
     answerer: FaxMedia
     received: Path
 
-    def g711(self, codecs: tuple[str, ...] = ("PCMA", "PCMU")) -> None:
+    def g711(self, codecs: tuple[str, ...]) -> None:
         offer = self.caller.audio_sdp(codecs=codecs, session_host=HOST)
         self.answerer.start_audio(offer)
         assert self.answerer.codec is not None
@@ -116,7 +116,7 @@ def assert_delivered(pair: Pair, facts: tuple[MediaFacts, MediaFacts], transport
 
 async def switch_after(pair: Pair, seconds: float) -> tuple[MediaFacts, MediaFacts]:
     """Audio first; after `seconds` the caller re-offers T.38 and both sides switch."""
-    pair.g711()
+    pair.g711(codecs=("PCMU", "PCMA"))
     running = asyncio.gather(pair.caller.run(), pair.answerer.run())
     await asyncio.sleep(seconds)
     pair.t38()
@@ -129,7 +129,7 @@ async def test_faxes_over_g711_t38_and_a_switch_arrive_pixel_equal(
     make_pair: Callable[[str], Pair], document: Path
 ) -> None:
     g711, t38, switched = make_pair("g711"), make_pair("t38"), make_pair("switched")
-    g711.g711(codecs=("PCMA", "PCMU"))
+    g711.g711(codecs=("PCMA",))
     t38.t38()
     g711_facts, t38_facts, switched_facts = await asyncio.gather(
         g711.run(), t38.run(), switch_after(switched, 1.0)

@@ -65,29 +65,29 @@ def test_playout_waits_for_its_depth_then_restores_order() -> None:
     assert playout.pop() is None  # one packet held: not yet
     playout.push(packet(103))
     playout.push(packet(102))
-    assert [playout.pop() for _ in range(3)] == [packet(n).payload for n in (101, 102, 103)]
+    assert [playout.pop() for _ in range(3)] == [packet(n) for n in (101, 102, 103)]
 
 
 def test_a_gap_is_silence_and_its_late_packet_is_dropped() -> None:
     playout = Playout(depth=1)
     playout.push(packet(65535))
     playout.push(packet(65537))  # 1 is missing; the numbers wrap
-    assert playout.pop() == packet(65535).payload
+    assert playout.pop() == packet(65535)
     assert playout.pop() is None
     assert playout.missing == 1
     playout.push(packet(65536))  # its turn has passed
     playout.push(packet(65537))  # a duplicate
     assert playout.late == 2
-    assert playout.pop() == packet(65537).payload
+    assert playout.pop() == packet(65537)
 
 
 def test_an_empty_playout_keeps_its_place_for_a_late_packet() -> None:
     playout = Playout(depth=1)
     playout.push(packet(10))
-    assert playout.pop() == packet(10).payload
+    assert playout.pop() == packet(10)
     assert playout.pop() is None  # jitter: 11 has not come yet
     playout.push(packet(11))
-    assert playout.pop() == packet(11).payload
+    assert playout.pop() == packet(11)
     assert playout.missing == 0
 
 
@@ -95,11 +95,11 @@ def test_a_sender_far_ahead_pushes_the_oldest_out_and_the_buffer_stays_bounded()
     playout = Playout(depth=1, capacity=4)
     for seq in range(0, 10):
         playout.push(packet(seq))
-    assert [playout.pop() for _ in range(4)] == [packet(n).payload for n in range(6, 10)]
+    assert [playout.pop() for _ in range(4)] == [packet(n) for n in range(6, 10)]
     playout.push(packet(40000))  # over half the circle ahead counts as behind
     assert playout.late == 1
     playout.push(packet(30000))  # far ahead: the window moves to end with it
-    assert [playout.pop() for _ in range(4)] == [None, None, None, packet(30000).payload]
+    assert [playout.pop() for _ in range(4)] == [None, None, None, packet(30000)]
 
 
 def test_a_stray_ssrc_is_dropped_until_the_stream_has_been_silent() -> None:
@@ -107,8 +107,8 @@ def test_a_stray_ssrc_is_dropped_until_the_stream_has_been_silent() -> None:
     playout.push(packet(1))
     playout.push(packet(500, ssrc=99))
     assert playout.other_stream == 1
-    assert playout.pop() == packet(1).payload
+    assert playout.pop() == packet(1)
     for _ in range(3):
         playout.pop()
     playout.push(packet(500, ssrc=99))  # the far end restarted its stream
-    assert playout.pop() == packet(500, ssrc=99).payload
+    assert playout.pop() == packet(500, ssrc=99)

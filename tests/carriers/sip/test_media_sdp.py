@@ -9,6 +9,7 @@ from faxgate.carriers.sip.media_sdp import (
     MediaError,
     SessionOrigin,
     audio_sdp,
+    g711_codec,
     image_sdp,
     parse_audio_media,
 )
@@ -69,3 +70,16 @@ def test_unusable_audio_is_named(sdp: str, fault: str) -> None:
 def test_only_pcmu_and_pcma_are_offered() -> None:
     with pytest.raises(ValueError, match="only PCMU and PCMA"):
         audio_sdp(40000, ("G729",), "192.0.2.1", SessionOrigin(1, 1))
+
+
+@pytest.mark.parametrize(
+    ("media", "codec"),
+    [
+        ("m=audio 5 RTP/AVP 8 0", "PCMU"),
+        ("m=audio 5 RTP/AVP 8 101", "PCMA"),
+        ("m=audio 5 RTP/AVP 18", None),
+        ("m=image 5 udptl t38", None),
+    ],
+)
+def test_the_g711_codec_we_would_send(media: str, codec: str | None) -> None:
+    assert g711_codec(f"v=0\r\nc=IN IP4 192.0.2.1\r\n{media}\r\n") == codec

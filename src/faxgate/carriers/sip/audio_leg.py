@@ -2,7 +2,8 @@
 
 Each step: what arrived goes into the playout; this tick's payload (or silence) is decoded
 and fed to the modem's receiver; the modem's next 160 samples are encoded and sent. The
-codec is spandsp's own G.711 (the same tables its modems are tested with).
+codec is spandsp's own G.711 (the same tables its modems are tested with). We send the
+chosen codec; we decode PCMU and PCMA alike, as a far end may answer one and send the other.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ class AudioLeg:
         self._link = link
         self._packets = packets
         self._dll = dll = terminal.lib.dll
-        mode = G711_ALAW if codec == "PCMA" else G711_ULAW
-        self._encoder = dll.g711_init(None, mode)
-        self._decoder = dll.g711_init(None, mode)
-        if not (self._encoder and self._decoder):
-            raise MemoryError("spandsp g711_init returned NULL")
         self._payload_type = CODEC_PAYLOAD_TYPES[codec]
+        self._decoders = {
+            CODEC_PAYLOAD_TYPES["PCMA"]: dll.g711_init(None, G711_ALAW),
+            CODEC_PAYLOAD_TYPES["PCMU"]: dll.g711_init(None, G711_ULAW),
+        }
+        self._encoder = self._decoders[self._payload_type]  # G.711 keeps no state: one serves
+        if not all(self._decoders.values()):
+            raise MemoryError("spandsp g711_init returned NULL")
         self._playout = Playout()
         self._heard = (ctypes.c_int16 * BLOCK)()
         self._said = (ctypes.c_int16 * BLOCK)()
@@ -45,13 +48,13 @@ class AudioLeg:
     def step(self) -> None:
         self._receive()
         dll, state = self._dll, self.terminal.state
-        payload = self._playout.pop()
-        if payload is None:
+        packet = self._playout.pop()
+        if packet is None:
             ctypes.memset(self._heard, 0, BLOCK * 2)
         else:
-            n = min(len(payload), BLOCK)  # another ptime than 20 ms: the rest is silence
-            ctypes.memmove(self._octets, payload, n)
-            dll.g711_decode(self._decoder, self._heard, self._octets, n)
+            n = min(len(packet.payload), BLOCK)  # another ptime than 20 ms: the rest is silence
+            ctypes.memmove(self._octets, packet.payload, n)
+            dll.g711_decode(self._decoders[packet.payload_type], self._heard, self._octets, n)
             if n < BLOCK:
                 ctypes.memset(ctypes.byref(self._heard, n * 2), 0, (BLOCK - n) * 2)
         dll.fax_rx(state, self._heard, BLOCK)
@@ -76,7 +79,7 @@ class AudioLeg:
             except RtpError:
                 self._packets["rtp_malformed"] += 1
                 continue
-            if packet.payload_type != self._payload_type:  # comfort noise, DTMF events, …
+            if packet.payload_type not in self._decoders:  # comfort noise, DTMF events, …
                 self._packets["rtp_other_payload"] += 1
                 continue
             self._packets["rtp_received"] += 1
@@ -84,10 +87,9 @@ class AudioLeg:
 
     def close(self) -> None:
         """Frees the codec states (the terminal and the socket belong to the caller)."""
-        if self._encoder:
-            self._dll.g711_free(self._encoder)
-            self._dll.g711_free(self._decoder)
-            self._encoder = self._decoder = None
+        for state in self._decoders.values():
+            self._dll.g711_free(state)
+        self._decoders.clear()
         self._packets["rtp_late"] += self._playout.late
         self._packets["rtp_missing"] += self._playout.missing
         self._packets["rtp_other_stream"] += self._playout.other_stream

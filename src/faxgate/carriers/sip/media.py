@@ -3,8 +3,8 @@
 A FaxMedia owns its sockets and one spandsp terminal for the local party. The SIP side
 builds the SDP with `audio_sdp`/`image_sdp`, starts the media with the far end's SDP, and
 awaits `run()`. The shared MediaClock steps it every 20 ms. Switching to T.38 frees the
-audio terminal and starts a T.38 one for the same party: T.30 begins again, which is what
-a real gateway does too (the carrier switches early, before T.30 has got far).
+audio terminal and starts a T.38 one for the same party: T.30 begins again, so the carrier
+switches early, before T.30 has got far (the far end's T.30 starts over on T.38 too).
 """
 
 from __future__ import annotations
@@ -115,11 +115,12 @@ class FaxMedia:
 
     # ---------------------------------------------------------------- starting
     def start_audio(self, remote_sdp: str) -> None:
-        """G.711 fax with the far end's audio media: the first of PCMU/PCMA it lists."""
+        """G.711 fax with the far end's audio media; we send PCMU if it has it, else PCMA
+        (`g711_codec`), and an answer offers `codecs=(media.codec,)`."""
         if self._leg is not None:
             raise MediaError("the media has already started")
         media = parse_audio_media(remote_sdp)
-        self.codec = media.codecs[0]
+        self.codec = "PCMU" if "PCMU" in media.codecs else "PCMA"
         terminal = self._new_terminal(t38_out=None)
         remote = _remote(media.address, media.port)
         link = MediaSocket(self._audio_sock, remote, self.packets, "rtp")

@@ -103,6 +103,16 @@ def parse_audio_media(sdp: str) -> AudioMedia:
     raise MediaError("no PCMU or PCMA in the SDP's audio media")
 
 
+def g711_codec(sdp: str) -> str | None:
+    """The codec we send for this SDP: PCMU if its audio has it, else PCMA; None: neither
+    (or unusable audio), so a call offering it cannot be answered with G.711."""
+    try:
+        codecs = parse_audio_media(sdp).codecs
+    except MediaError:
+        return None
+    return "PCMU" if "PCMU" in codecs else "PCMA"
+
+
 def _address(line: str) -> str:
     fields = line[2:].split()
     if len(fields) != 3 or fields[0] != "IN" or fields[1] not in ("IP4", "IP6"):

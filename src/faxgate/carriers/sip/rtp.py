@@ -1,7 +1,7 @@
 """RTP packets (RFC 3550) of one audio stream, and the playout that orders what arrives.
 
 Only what a G.711 fax stream needs: the fixed header, CSRCs and a header extension are
-skipped, padding is removed. The playout hands one payload per 20 ms tick in sequence order;
+skipped, padding is removed. The playout hands one packet per 20 ms tick in sequence order;
 a packet that never came becomes silence, and one that comes after its turn is dropped.
 """
 
@@ -57,7 +57,7 @@ def decode(data: bytes) -> RtpPacket:
 
 
 class Playout:
-    """A small jitter buffer: pushes in any order, pops one payload (or None) per tick.
+    """A small jitter buffer: pushes in any order, pops one packet (or None) per tick.
 
     Playing starts once `depth` packets are held, so arrival jitter up to that many ticks
     costs nothing. When nothing is held the position stays (the stream paused or jitter
@@ -72,7 +72,7 @@ class Playout:
         self._capacity = capacity
         self._switch_after = switch_after
         self._ticks_since_ours = 0
-        self._held: dict[int, bytes] = {}
+        self._held: dict[int, RtpPacket] = {}
         self._next: int | None = None  # the sequence number to play next
         self._playing = False
         self._ssrc: int | None = None
@@ -95,10 +95,10 @@ class Playout:
             return
         if ahead >= self._capacity:  # far ahead: move the position so it fits
             self._skip(ahead - self._capacity + 1)
-        self._held[packet.seq] = packet.payload
+        self._held[packet.seq] = packet
 
-    def pop(self) -> bytes | None:
-        """The payload for this tick; None means play silence."""
+    def pop(self) -> RtpPacket | None:
+        """The packet for this tick; None means play silence."""
         self._ticks_since_ours += 1
         if self._next is None or not self._held:
             return None
@@ -106,11 +106,11 @@ class Playout:
             if len(self._held) < self._depth:
                 return None
             self._playing = True
-        payload = self._held.pop(self._next, None)
-        if payload is None:
+        packet = self._held.pop(self._next, None)
+        if packet is None:
             self.missing += 1
         self._next = (self._next + 1) % SEQ_MODULO
-        return payload
+        return packet
 
     def _skip(self, steps: int) -> None:
         assert self._next is not None
