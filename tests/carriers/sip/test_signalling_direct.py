@@ -153,6 +153,26 @@ def test_ring_timeout_cancels_and_the_callee_sees_it(transport: Transport) -> No
     asyncio.run(scenario())
 
 
+def test_cancelling_the_calling_task_cancels_the_call() -> None:
+    async def scenario() -> None:
+        async def ring(call: IncomingCall) -> None:
+            await call.ringing()
+            await call.cancelled.wait()
+
+        callee = Callee(ring)
+        async with two_agents("udp", callee) as (a, _b):
+            calling = asyncio.create_task(
+                a.invite(to_user="1", from_user="2", sdp=AUDIO_A, ring_timeout=30)
+            )
+            call = await asyncio.wait_for(callee.calls.get(), 10)
+            calling.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await calling
+            await asyncio.wait_for(call.cancelled.wait(), 10)
+
+    asyncio.run(scenario())
+
+
 def test_a_rejected_call_fails_with_the_callees_code() -> None:
     async def scenario() -> None:
         async def busy(call: IncomingCall) -> None:

@@ -148,7 +148,6 @@ class ServerTransaction:
         self.peer = peer
         self.is_invite = request.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
-        self.to_tag: str | None = None  # ours, once we answered with one
         self.acked = asyncio.Event()  # the ACK of our non-2xx final answer arrived
         self._layer = layer
         self._key = key
