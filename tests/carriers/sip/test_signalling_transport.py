@@ -85,3 +85,31 @@ def test_a_tcp_message_without_content_length_closes_the_connection() -> None:
             await transport.close()
 
     asyncio.run(scenario())
+
+
+def test_udp_to_a_host_name_is_resolved_and_sent() -> None:
+    async def scenario() -> None:
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+
+        class Receiver(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                got.put_nowait(data)
+
+        receiver, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            Receiver, local_addr=("127.0.0.1", 0)
+        )
+        port = receiver.get_extra_info("sockname")[1]
+        transport = SipTransport("127.0.0.1", 0, lambda data, peer: None)
+        await transport.start()
+        try:
+            transport.send(message(1), Peer("udp", "localhost", port))
+            transport.send(message(2), Peer("udp", "localhost", port))
+            assert {await asyncio.wait_for(got.get(), 5) for _ in range(2)} == {
+                message(1),
+                message(2),
+            }
+        finally:
+            await transport.close()
+            receiver.close()
+
+    asyncio.run(scenario())
