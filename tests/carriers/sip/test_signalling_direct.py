@@ -153,6 +153,26 @@ def test_ring_timeout_cancels_and_the_callee_sees_it(transport: Transport) -> No
     asyncio.run(scenario())
 
 
+def test_cancelling_the_calling_task_cancels_the_call() -> None:
+    async def scenario() -> None:
+        async def ring(call: IncomingCall) -> None:
+            await call.ringing()
+            await call.cancelled.wait()
+
+        callee = Callee(ring)
+        async with two_agents("udp", callee) as (a, _b):
+            calling = asyncio.create_task(
+                a.invite(to_user="1", from_user="2", sdp=AUDIO_A, ring_timeout=30)
+            )
+            call = await asyncio.wait_for(callee.calls.get(), 10)
+            calling.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await calling
+            await asyncio.wait_for(call.cancelled.wait(), 10)
+
+    asyncio.run(scenario())
+
+
 def test_a_rejected_call_fails_with_the_callees_code() -> None:
     async def scenario() -> None:
         async def busy(call: IncomingCall) -> None:
@@ -161,5 +181,61 @@ def test_a_rejected_call_fails_with_the_callees_code() -> None:
         async with two_agents("udp", Callee(busy)) as (a, _b):
             result = await a.invite(to_user="1", from_user="2", sdp=AUDIO_A, ring_timeout=5)
             assert result == CallFailed(486, "Busy Here", False, (100,))
+
+    asyncio.run(scenario())
+
+
+def test_an_invite_over_tcp_names_tcp_and_carries_the_callers_headers() -> None:
+    """The far end here is a plain TCP socket: what the INVITE says is read as sent."""
+
+    async def scenario() -> None:
+        received: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def far_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            invite = head + await reader.readexactly(length)
+            await received.put(invite)
+            lines = invite.decode().split("\r\n")
+            copied = [line for line in lines if line.split(":")[0] in ("Via", "From", "Call-ID")]
+            to = next(line for line in lines if line.startswith("To:"))
+            cseq = next(line for line in lines if line.startswith("CSeq:"))
+            busy = "\r\n".join(
+                ["SIP/2.0 486 Busy Here", *copied, f"{to};tag=far", cseq, "Content-Length: 0"]
+            )
+            writer.write(busy.encode() + b"\r\n\r\n")
+            await reader.readuntil(b"\r\n\r\n")  # the ACK
+            writer.close()
+
+        server = await asyncio.start_server(far_end, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        a = UserAgent(endpoint("tcp", f"127.0.0.1:{port}"))
+        await a.start()
+        try:
+            result = await a.invite(
+                to_user="4930123",
+                from_user="4940999",
+                sdp=AUDIO_A,
+                ring_timeout=5,
+                headers={"P-Asserted-Identity": "<sip:4940999@127.0.0.1>"},
+            )
+            assert result == CallFailed(486, "Busy Here", False, ())
+            invite = (await received.get()).decode()
+        finally:
+            await a.close()
+            server.close()
+        head, _, body = invite.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        assert lines[0] == f"INVITE sip:4930123@127.0.0.1:{port} SIP/2.0"
+        headers = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in lines[1:]}
+        assert headers["Via"].startswith(f"SIP/2.0/TCP 127.0.0.1:{a.port};branch=z9hG4bK")
+        assert headers["Contact"] == f"<sip:4940999@127.0.0.1:{a.port};transport=tcp>"
+        assert headers["From"].startswith(f"<sip:4940999@127.0.0.1:{port}>;tag=")
+        assert headers["To"] == f"<sip:4930123@127.0.0.1:{port}>"
+        assert headers["Max-Forwards"] == "70"
+        assert headers["User-Agent"] == "faxgate"
+        assert "INVITE" in headers["Allow"] and "BYE" in headers["Allow"]
+        assert headers["P-Asserted-Identity"] == "<sip:4940999@127.0.0.1>"
+        assert body == AUDIO_A
 
     asyncio.run(scenario())

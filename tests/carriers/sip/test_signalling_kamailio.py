@@ -1,5 +1,6 @@
 """Two user agents through a real Kamailio as the trunk: both REGISTER (401 digest), the
-caller's INVITE is challenged (407), re-INVITEs and BYEs pass the proxy by Record-Route."""
+caller's INVITE is challenged (407), re-INVITEs and BYEs pass the proxy by Record-Route, a
+call that rings too long is CANCELled through it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.timeout(120)
 # A name, not 127.0.0.1: Kamailio takes its alias for every port of that host as itself,
 # and would then treat our contacts on 127.0.0.1 as its own addresses.
 DOMAIN = "trunk.test"
+RINGS_ONLY = "4930124"  # a number of the callee that rings until the caller gives up
 
 AUDIO = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 OFFER = AUDIO + "m=audio 40000 RTP/AVP 0 8\r\n"
@@ -47,13 +49,20 @@ def test_register_call_reinvite_and_bye_through_the_proxy(
     transport: Literal["udp", "tcp"],
 ) -> None:
     users = {"faxa": "secret-faxa", "faxb": "secret-faxb"}
-    with kamailio(users=users, aliases={"4930123": "faxb"}, domain=DOMAIN) as trunk:
+    with kamailio(
+        users=users, aliases={"4930123": "faxb", RINGS_ONLY: "faxb"}, domain=DOMAIN
+    ) as trunk:
 
         async def scenario() -> None:
             incoming: asyncio.Queue[tuple[IncomingCall, Dialog]] = asyncio.Queue()
+            cancelled: asyncio.Queue[IncomingCall] = asyncio.Queue()
 
             async def answer(call: IncomingCall) -> None:
                 await call.ringing()
+                if call.to_user == RINGS_ONLY:
+                    await call.cancelled.wait()
+                    await cancelled.put(call)
+                    return
                 dialog = await call.answer(ANSWER)
                 dialog.on_reinvite = accept_t38
                 await incoming.put((call, dialog))
@@ -90,6 +99,14 @@ def test_register_call_reinvite_and_bye_through_the_proxy(
                 await answerer.bye()
                 await asyncio.wait_for(caller.terminated.wait(), 10)
                 assert caller.terminated_by_remote
+
+                ringing = await a.invite(
+                    to_user=RINGS_ONLY, from_user="faxa", sdp=OFFER, ring_timeout=0.5
+                )
+                assert isinstance(ringing, CallFailed), ringing
+                assert (ringing.code, ringing.cancelled) == (487, True)
+                assert 180 in ringing.provisional
+                await asyncio.wait_for(cancelled.get(), 10)
 
                 unknown = await a.invite(to_user="999", from_user="faxa", sdp=OFFER, ring_timeout=5)
                 assert isinstance(unknown, CallFailed) and unknown.code == 480

@@ -9,7 +9,7 @@ from typing import cast
 import pytest
 
 from faxgate.carriers.sip.endpoint import SipEndpoint
-from faxgate.carriers.sip.useragent import Dialog, IncomingCall, UserAgent
+from faxgate.carriers.sip.useragent import CallFailed, Dialog, IncomingCall, UserAgent
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -80,5 +80,39 @@ def test_a_lost_invite_and_a_lost_200_are_retransmitted() -> None:
             await a.close()
             await b.close()
             relay_transport.close()
+
+    asyncio.run(scenario())
+
+
+class Silent(asyncio.DatagramProtocol):
+    """A far end that takes every datagram in and answers none."""
+
+    def __init__(self) -> None:
+        self.start_lines: list[bytes] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.start_lines.append(data.split(b"\r\n", 1)[0])
+
+
+@pytest.mark.timeout(90)
+def test_without_any_answer_the_invite_is_resent_until_timer_b_and_fails_408() -> None:
+    """No provisional answer, so the ring timeout must not CANCEL (RFC 3261 §9.1)."""
+
+    async def scenario() -> None:
+        silent_transport, silent = await asyncio.get_running_loop().create_datagram_endpoint(
+            Silent, local_addr=("127.0.0.1", 0)
+        )
+        port = silent_transport.get_extra_info("sockname")[1]
+        a = UserAgent(SipEndpoint("127.0.0.1", 0, None, f"127.0.0.1:{port}"))
+        await a.start()
+        try:
+            result = await a.invite(to_user="1", from_user="2", sdp=OFFER, ring_timeout=1)
+        finally:
+            await a.close()
+            silent_transport.close()
+        assert isinstance(result, CallFailed)
+        assert (result.code, result.cancelled, result.provisional) == (408, False, ())
+        assert len(silent.start_lines) > 2  # Timer A resent it
+        assert all(line.startswith(b"INVITE ") for line in silent.start_lines)  # no CANCEL
 
     asyncio.run(scenario())

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from faxgate.carriers.sip.endpoint import SipEndpoint
+from faxgate.carriers.sip.transaction import MAX_SERVER_TRANSACTIONS
 from faxgate.carriers.sip.useragent import Dialog, IncomingCall, UserAgent
 
 pytestmark = pytest.mark.timeout(300)
@@ -176,3 +177,35 @@ def test_options_is_answered_200_and_a_bye_outside_a_dialog_481(live: LiveAgent)
     bye = bye.replace(f"To: <sip:1@127.0.0.1:{live.ua.port}>", "To: <sip:1@127.0.0.1>;tag=gone")
     live.sock.sendto(bye.encode(), ("127.0.0.1", live.ua.port))
     assert live.sock.recv(65536).startswith(b"SIP/2.0 481 ")
+
+
+def test_over_the_cap_of_live_transactions_an_invite_is_answered_503() -> None:
+    """INVITEs that nobody answers pile up to the cap; the next one gets 503 at once."""
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+
+        async def never_answer(call: IncomingCall) -> None:
+            await release.wait()
+
+        ua = UserAgent(SipEndpoint("127.0.0.1", 0, None, "127.0.0.1"), never_answer)
+        await ua.start()
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        try:
+            for n in range(MAX_SERVER_TRANSACTIONS + 1):
+                datagram = invite(ua.port, f"z9hG4bKflood{n}").replace(
+                    b"Call-ID: malformed@", f"Call-ID: flood{n}@".encode()
+                )
+                await loop.sock_sendto(sock, datagram, ("127.0.0.1", ua.port))
+                answer = await asyncio.wait_for(loop.sock_recv(sock, 65536), SETTLE_SECS)
+                expected = b"SIP/2.0 100 " if n < MAX_SERVER_TRANSACTIONS else b"SIP/2.0 503 "
+                assert answer.startswith(expected), (n, answer[:40])
+        finally:
+            release.set()
+            sock.close()
+            await ua.close()
+
+    asyncio.run(scenario())

@@ -209,7 +209,11 @@ class Dialog:
             offer = request.text
             code, answer = (488, None)
             if self.on_reinvite is not None:
-                code, answer = await self.on_reinvite(offer)
+                try:
+                    code, answer = await self.on_reinvite(offer)
+                except Exception:
+                    log.exception("sip: on_reinvite failed")
+                    code, answer = 500, None
             if code >= 300 or answer is None:
                 transaction.respond(response_to(request, code if code >= 300 else 488))
                 return
@@ -237,7 +241,7 @@ class Dialog:
         deadline = loop.time() + 64 * T1
         interval = T1
         try:
-            while loop.time() < deadline:
+            while loop.time() < deadline and not self.terminated.is_set():
                 try:
                     await asyncio.wait_for(acked.wait(), min(interval, deadline - loop.time()))
                     return True

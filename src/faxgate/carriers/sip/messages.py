@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiosipua import SipRequest, SipResponse
 from aiosipua.headers import parse_address, parse_uri, parse_via
-from aiosipua.utils import generate_branch
+from aiosipua.utils import generate_branch, generate_tag
 
 from faxgate.carriers.sip.transport import Peer
 
@@ -40,14 +40,15 @@ def reason_for(code: int) -> str:
 def response_to(
     request: SipRequest, code: int, reason: str | None = None, *, to_tag: str | None = None
 ) -> SipResponse:
-    """A response copying Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2)."""
+    """A response copying Via, From, To, Call-ID and CSeq; a To without tag gets ours, or
+    a new one (RFC 3261 §8.2.6.2)."""
     response = SipResponse(status_code=code, reason_phrase=reason or reason_for(code))
     for via in request.headers.get("via"):
         response.add_header("Via", via)
     response.set_header("From", request.get_header("from") or "")
     to = request.get_header("to") or ""
-    if to_tag and code > 100 and parse_address(to).tag is None:
-        to = f"{to};tag={to_tag}"
+    if code > 100 and parse_address(to).tag is None:
+        to = f"{to};tag={to_tag or generate_tag()}"
     response.set_header("To", to)
     response.set_header("Call-ID", request.call_id or "")
     response.set_header("CSeq", request.get_header("cseq") or "")
@@ -111,9 +112,8 @@ def cancel_for(invite: SipRequest) -> SipRequest:
     for route in invite.headers.get("route"):
         cancel.add_header("Route", route)
     cancel.set_header("Max-Forwards", "70")
-    for name in ("from", "to", "call-id"):
-        cancel.set_header(
-            name.title() if name != "call-id" else "Call-ID", invite.get_header(name) or ""
-        )
+    cancel.set_header("From", invite.get_header("from") or "")
+    cancel.set_header("To", invite.get_header("to") or "")
+    cancel.set_header("Call-ID", invite.call_id or "")
     cancel.set_header("CSeq", f"{cseq_of(invite)[0]} CANCEL")
     return cancel

@@ -20,6 +20,7 @@ from faxgate.carriers.sip.transport import Peer, SipTransport
 T1 = 0.5
 T2 = 4.0
 T4 = 5.0
+MAX_SERVER_TRANSACTIONS = 2000  # live at once; a request over it is answered 503
 MAX_QUEUED_RESPONSES = 32  # provisional answers a caller has not read yet; more are dropped
 
 
@@ -147,7 +148,6 @@ class ServerTransaction:
         self.peer = peer
         self.is_invite = request.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
-        self.to_tag: str | None = None  # ours, once we answered with one
         self.acked = asyncio.Event()  # the ACK of our non-2xx final answer arrived
         self._layer = layer
         self._key = key
@@ -229,11 +229,10 @@ def server_key(request: SipRequest, method: str | None = None) -> tuple[str, str
 
 
 class TransactionLayer:
-    def __init__(self, transport: SipTransport, *, max_server_transactions: int = 2000) -> None:
+    def __init__(self, transport: SipTransport) -> None:
         self.transport = transport
         self.clients: dict[tuple[str, str], ClientTransaction] = {}
         self.servers: dict[tuple[str, str, str], ServerTransaction] = {}
-        self._max_servers = max_server_transactions
 
     def send(self, request: SipRequest, peer: Peer) -> ClientTransaction:
         transaction = ClientTransaction(self, request, peer)
@@ -261,7 +260,7 @@ class TransactionLayer:
 
     def new_server(self, request: SipRequest, peer: Peer) -> ServerTransaction | None:
         """None when too many are live: answer 503."""
-        if len(self.servers) >= self._max_servers:
+        if len(self.servers) >= MAX_SERVER_TRANSACTIONS:
             return None
         key = server_key(request)
         transaction = ServerTransaction(self, request, peer, key)

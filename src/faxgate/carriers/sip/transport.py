@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import re
 import socket
@@ -25,6 +26,7 @@ _CONTENT_LENGTH_LINE = re.compile(
     rb"^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,6})[ \t]*\r?\n$", re.I
 )
 _BIND_ATTEMPTS = 20
+_MAX_RESOLVED = 64  # host names remembered; names come from the far end's headers too
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SipTransport:
         self._connections: dict[tuple[str, int], asyncio.StreamWriter] = {}
         self._connecting: dict[tuple[str, int], list[bytes]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._resolved: dict[str, str] = {}  # host name -> IPv4 address
 
     async def start(self) -> int:
         """Bind UDP and TCP on the same port; with port 0, one free for both."""
@@ -88,8 +91,12 @@ class SipTransport:
     def send(self, data: bytes, peer: Peer) -> None:
         """Send without waiting; a TCP connection is opened on first use and reused."""
         if peer.transport == "udp":
-            if self._udp is not None:
-                self._udp.sendto(data, (peer.host, peer.port))
+            address = self._resolved.get(peer.host, peer.host)
+            if _is_address(address):
+                if self._udp is not None:
+                    self._udp.sendto(data, (address, peer.port))
+            else:  # a name: resolved off the loop (sendto would block on DNS)
+                self._spawn(self._send_resolved(data, peer))
             return
         key = (peer.host, peer.port)
         writer = self._connections.get(key)
@@ -100,6 +107,20 @@ class SipTransport:
         else:
             self._connecting[key] = [data]
             self._spawn(self._connect(key))
+
+    async def _send_resolved(self, data: bytes, peer: Peer) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(peer.host, peer.port, family=socket.AF_INET)
+        except OSError as exc:
+            log.info("sip: cannot resolve %s: %s", peer.host, exc)
+            return
+        if len(self._resolved) >= _MAX_RESOLVED:
+            self._resolved.clear()
+        address = str(infos[0][4][0])
+        self._resolved[peer.host] = address
+        if self._udp is not None:
+            self._udp.sendto(data, (address, peer.port))
 
     async def close(self) -> None:
         if self._server is not None:
@@ -158,6 +179,14 @@ class SipTransport:
             if self._connections.get(key) is writer:
                 del self._connections[key]
             writer.close()
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> bytes | None:

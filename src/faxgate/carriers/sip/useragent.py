@@ -57,10 +57,6 @@ class IncomingCall:
         self._transaction = transaction
         self._tag = generate_tag()
 
-    @property
-    def answered_or_rejected(self) -> bool:
-        return self._transaction.final_sent
-
     def _response(self, code: int, reason: str | None = None) -> SipResponse:
         response = response_to(self._request, code, reason, to_tag=self._tag)
         if code < 300:  # dialog-forming answers copy Record-Route (RFC 3261 §12.1.1)
@@ -218,10 +214,9 @@ class UserAgent:
         cancel_due = cancelled = False
         try:
             while True:
-                try:
-                    response = await asyncio.wait_for(
-                        transaction.responses.get(), max(0.0, deadline - loop.time())
-                    )
+                try:  # not wait_for: in 3.11 it can swallow our task's cancellation
+                    async with asyncio.timeout_at(deadline if deadline < float("inf") else None):
+                        response = await transaction.responses.get()
                 except TimeoutError:
                     if cancelled:  # nothing after our CANCEL for 64*T1
                         return None, True
