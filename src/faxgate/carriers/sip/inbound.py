@@ -27,7 +27,7 @@ from faxgate.carriers.sip.calls import (
 )
 from faxgate.carriers.sip.line import SipLine
 from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaFacts
-from faxgate.carriers.sip.media_sdp import MediaError, parse_audio_media
+from faxgate.carriers.sip.media_sdp import g711_codec
 from faxgate.carriers.sip.outcome import answered_outcome
 from faxgate.carriers.sip.settings import T38Mode
 from faxgate.carriers.sip.t38_sdp import negotiate
@@ -52,7 +52,7 @@ class InboundCalls:
             await incoming.reject(404, "Not Found")
             return
         t38 = self._takes_t38(incoming.sdp)
-        if not t38 and (incoming.sdp is None or _g711_codec(incoming.sdp) is None):
+        if not t38 and (incoming.sdp is None or g711_codec(incoming.sdp) is None):
             await incoming.reject(488, "Not Acceptable Here")
             return
         channels = self.line.channels
@@ -95,7 +95,7 @@ class InboundCalls:
         answer = (
             media.image_sdp(negotiate(OUR_T38, offered), session_host=host)
             if offered is not None
-            else media.audio_sdp(codecs=(_g711_codec(incoming.sdp) or "PCMU",), session_host=host)
+            else media.audio_sdp(codecs=(g711_codec(incoming.sdp) or "PCMU",), session_host=host)
         )
         if incoming.cancelled.is_set():
             return None
@@ -162,11 +162,3 @@ def _calling_number(incoming: IncomingCall) -> str:
             except InvalidNumber:
                 continue
     return ""
-
-
-def _g711_codec(sdp: str) -> str | None:
-    """PCMU or PCMA, the offer's first choice of the two; None when it offers neither."""
-    try:
-        return parse_audio_media(sdp).codecs[0]
-    except MediaError:
-        return None
