@@ -23,6 +23,7 @@ from faxgate.render import Renderer
 from faxgate.sealing.keys import CREATED_NOTICE, ensure_key_file, secret_box
 from faxgate.store.db import Database, migrate, open_database
 from faxgate.store.sealed_rows import check_keys
+from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.runtime")
 
@@ -37,6 +38,14 @@ class Runtime:
     purger: Purger | None = None
     notifier: OutboxDrainer | None = None
 
+    async def open_line(self) -> None:
+        """A carrier on a real line binds (and registers) before anything else starts, so a
+        line that cannot open stops the start with its one-line CarrierUnavailable; from
+        then on it may receive calls, which go to Fax-In."""
+        if isinstance(self.carrier, LineCarrier):
+            spool = open_spool(self.settings, self.db)
+            await self.carrier.start(PipelineDesk(self.settings, self.db, spool))
+
     async def start_workers(self) -> None:
         self.renderer = Renderer(self.settings)
         self.pipeline = Pipeline(
@@ -47,9 +56,6 @@ class Runtime:
         await self.pipeline.start()
         await self.purger.start()
         await self.notifier.start()
-        if isinstance(self.carrier, LineCarrier):  # from now on it may receive calls
-            spool = self.pipeline.render.spool
-            await self.carrier.start(PipelineDesk(self.settings, self.db, spool))
 
     async def stop_workers(self) -> None:
         if self.notifier:

@@ -21,6 +21,11 @@ from faxgate.domain.faxin import ReceivedFax
 from faxgate.domain.statuses import FaxStatus
 
 
+class CarrierUnavailable(RuntimeError):
+    """The chosen carrier cannot run (a library missing, a bad setting, its line cannot
+    open); the message is one line for the operator."""
+
+
 @dataclass(frozen=True)
 class FaxCall:
     job_id: str

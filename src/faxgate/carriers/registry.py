@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from faxgate.carriers.base import Carrier
+from faxgate.carriers.base import Carrier, CarrierUnavailable
 from faxgate.carriers.simulator import SimulatorCarrier
 from faxgate.carriers.spandsp import SpandspCarrier, spandsp_available
 from faxgate.config import Settings
-
-
-class CarrierUnavailable(RuntimeError):
-    pass
 
 
 def _spandsp(settings: Settings) -> Carrier:

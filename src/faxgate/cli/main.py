@@ -146,7 +146,8 @@ def serve(
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.api.http_server import server_config  # noqa: PLC0415 - heavy, see top
-    from faxgate.carriers.registry import CarrierUnavailable, routes  # noqa: PLC0415 - heavy
+    from faxgate.carriers.base import CarrierUnavailable  # noqa: PLC0415 - heavy
+    from faxgate.carriers.registry import routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
@@ -180,7 +181,14 @@ def serve(
         click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         if demo:
             _print_demo(demo, host, port)
-        app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
+        with_workers = settings.workers_in_serve and not no_workers
+        if with_workers:
+            try:
+                await runtime.open_line()
+            except BaseException:
+                await runtime.stop()
+                raise
+        app = build_app(runtime, with_workers=with_workers)
         await uvicorn.Server(server_config(app, host, port, settings, **proxy)).serve()
 
     try:
@@ -196,7 +204,8 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
-    from faxgate.carriers.registry import CarrierUnavailable, routes  # noqa: PLC0415 - heavy
+    from faxgate.carriers.base import CarrierUnavailable  # noqa: PLC0415 - heavy
+    from faxgate.carriers.registry import routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
@@ -213,8 +222,9 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runtime.start_workers()
         try:
+            await runtime.open_line()
+            await runtime.start_workers()
             await stop.wait()
         finally:
             await runtime.stop()

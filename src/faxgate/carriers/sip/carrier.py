@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import anyio.to_thread
 
-from faxgate.carriers.base import CallOutcome, Carrier, FaxCall, InboundDesk
+from faxgate.carriers.base import CallOutcome, Carrier, CarrierUnavailable, FaxCall, InboundDesk
+from faxgate.carriers.sip.errors import SipError
 from faxgate.carriers.sip.inbound import InboundCalls
 from faxgate.carriers.sip.line import SipLine
 from faxgate.carriers.sip.outbound import place_call
@@ -33,9 +34,16 @@ class SipCarrier:
         self._lib = _lib.load()
 
     async def start(self, desk: InboundDesk) -> None:
+        """Bind and (if configured) register; CarrierUnavailable naming the fault if not."""
         line = SipLine(self.sip, max_line_secs=self.max_line_secs)
         calls = InboundCalls(line, desk, self._lib)
-        await anyio.to_thread.run_sync(line.start, calls.on_invite)
+        try:
+            await anyio.to_thread.run_sync(line.start, calls.on_invite)
+        except OSError as exc:
+            where = f"{self.sip.listen_host}:{self.sip.listen_port}"
+            raise CarrierUnavailable(f"FAXGATE_SIP_LISTEN: {where}: {exc.strerror}") from exc
+        except SipError as exc:
+            raise CarrierUnavailable(f"SIP line: {exc}") from exc
         self.line = line
 
     async def close(self) -> None:
