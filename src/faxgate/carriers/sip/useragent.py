@@ -218,7 +218,8 @@ class UserAgent:
                     async with asyncio.timeout_at(deadline if deadline < float("inf") else None):
                         response = await transaction.responses.get()
                 except TimeoutError:
-                    if cancelled:  # nothing after our CANCEL for 64*T1
+                    if cancelled:  # nothing after our CANCEL for 64*T1: given up (§9.1)
+                        transaction.terminate()
                         return None, True
                     if seen_provisional:
                         self._cancel(transaction)
@@ -252,8 +253,10 @@ class UserAgent:
         """After the caller gave up: CANCEL once a provisional comes, hang up a late 2xx."""
         while True:
             try:
-                response = await asyncio.wait_for(transaction.responses.get(), 64 * T1)
+                async with asyncio.timeout(64 * T1):
+                    response = await transaction.responses.get()
             except TimeoutError:
+                transaction.terminate()
                 return
             if response is None:
                 return
