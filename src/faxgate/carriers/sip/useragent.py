@@ -164,6 +164,11 @@ class UserAgent:
         ring_timeout: float,
         headers: Mapping[str, str] = {},
     ) -> Dialog | CallFailed:
+        """Call sip:{to_user}@{domain}: the Dialog once answered (ACKed), else CallFailed.
+
+        A 401/407 is answered once. `ring_timeout` counts from the first provisional answer
+        (from sending while there is none); then CANCEL, and the 487 gives
+        CallFailed(487, cancelled=True). Cancelling the calling task sends CANCEL too."""
         endpoint = self._endpoint
         uri = f"sip:{to_user}@{endpoint.domain}"
         peer = self._outbound_peer(uri)
