@@ -226,3 +226,25 @@ def test_a_refused_registration_raises_at_start() -> None:
 """
     with sipp_uas(refused) as port:
         asyncio.run(scenario(port))
+
+
+def test_a_registration_too_brief_is_sent_again_with_the_registrars_minimum() -> None:
+    async def scenario(port: int) -> None:
+        ua = UserAgent(endpoint(port, register=True))
+        await ua.start()
+        await ua.close()
+
+    minimum = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="interval too brief">
+  <recv request="REGISTER"/>
+{reply("423 Interval Too Brief", extra="Min-Expires: 900" + chr(10))}  <recv request="REGISTER">
+    <action>
+      <ereg regexp="^ *900 *$" search_in="hdr" header="Expires:" check_it="true" assign_to="e"/>
+    </action>
+  </recv>
+{reply("200 OK", extra="[last_Contact:];expires=900" + chr(10))}  <recv request="REGISTER"/>
+{reply("200 OK")}  <Reference variables="e"/>
+</scenario>
+"""
+    with sipp_uas(minimum) as port:
+        asyncio.run(scenario(port))
