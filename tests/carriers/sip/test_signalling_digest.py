@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.sipnet.programs import require
 pytestmark = pytest.mark.timeout(90)
 
 USER, PASSWORD, DOMAIN = "faxa", "secret-faxa", "sipp.test"
+START_ATTEMPTS = 4
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 OFFER = SDP + "m=audio 40000 RTP/AVP 0\r\n"
 T38_OFFER = SDP + "m=image 40002 udptl t38\r\n"
@@ -109,28 +111,50 @@ TWICE_CHALLENGED = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 
 
 @contextmanager
-def sipp_uas(scenario: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """A real sipp playing `scenario` once on a free UDP port."""
+def sipp_uas(scenario: str) -> Iterator[int]:
+    """A real sipp playing `scenario` once on a free UDP port; its exit status is checked."""
     binary = require("sipp", "sip-tester")
     with tempfile.TemporaryDirectory(prefix="sipp-digest-") as tmp:
         script = Path(tmp) / "scenario.xml"
         script.write_text(scenario)
-        port = free_port()
-        command = [
-            binary, "-sf", str(script), "-i", "127.0.0.1", "-p", str(port),
-            "-mp", str(free_port()), "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
-            "-trace_err", "-error_file", str(Path(tmp) / "errors.log"),
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp
-        )
+        errors = Path(tmp) / "errors.log"
+        for _ in range(START_ATTEMPTS):
+            port = free_port()
+            command = [
+                binary, "-sf", str(script), "-i", "127.0.0.1", "-p", str(port),
+                "-mp", str(free_port()), "-m", "1", "-nostdin", "-timeout", "30s",
+                "-timeout_error", "-trace_err", "-error_file", str(errors),
+            ]  # fmt: skip
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp
+            )
+            if _listening(process, port):
+                break
+            process.kill()
+            process.wait()
+        else:
+            pytest.fail(f"sipp did not start in {START_ATTEMPTS} attempts")
         try:
-            yield port, process
-            assert process.wait(40) == 0, (Path(tmp) / "errors.log").read_text(errors="replace")
+            yield port
+            assert process.wait(40) == 0, errors.read_text(errors="replace")
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def _listening(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether sipp holds its port and lives on (another process may have taken the port
+    between free_port() and sipp's bind: then sipp exits)."""
+    suffix = f":{port:04X}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process.poll() is None:
+        with open("/proc/net/udp") as table:
+            if any(line.split()[1].endswith(suffix) for line in list(table)[1:]):
+                time.sleep(0.2)
+                return process.poll() is None
+        time.sleep(0.05)
+    return False
 
 
 def endpoint(port: int, *, register: bool = False) -> SipEndpoint:
@@ -159,7 +183,7 @@ def test_invite_reinvite_and_bye_answer_their_challenges(qop: bool) -> None:
         finally:
             await ua.close()
 
-    with sipp_uas(call_scenario(qop)) as (port, _):
+    with sipp_uas(call_scenario(qop)) as port:
         asyncio.run(scenario(port))
 
 
@@ -171,7 +195,7 @@ def test_register_refresh_and_removal_answer_their_challenges(qop: bool) -> None
         await asyncio.sleep(2.5)
         await ua.close()
 
-    with sipp_uas(register_scenario(qop)) as (port, _):
+    with sipp_uas(register_scenario(qop)) as port:
         asyncio.run(scenario(port))
 
 
@@ -185,7 +209,7 @@ def test_a_second_challenge_fails_the_call_with_its_code() -> None:
         finally:
             await ua.close()
 
-    with sipp_uas(TWICE_CHALLENGED) as (port, _):
+    with sipp_uas(TWICE_CHALLENGED) as port:
         asyncio.run(scenario(port))
 
 
@@ -200,5 +224,27 @@ def test_a_refused_registration_raises_at_start() -> None:
   <recv request="REGISTER"/>
 {reply("403 Forbidden")}</scenario>
 """
-    with sipp_uas(refused) as (port, _):
+    with sipp_uas(refused) as port:
+        asyncio.run(scenario(port))
+
+
+def test_a_registration_too_brief_is_sent_again_with_the_registrars_minimum() -> None:
+    async def scenario(port: int) -> None:
+        ua = UserAgent(endpoint(port, register=True))
+        await ua.start()
+        await ua.close()
+
+    minimum = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="interval too brief">
+  <recv request="REGISTER"/>
+{reply("423 Interval Too Brief", extra="Min-Expires: 900" + chr(10))}  <recv request="REGISTER">
+    <action>
+      <ereg regexp="^ *900 *$" search_in="hdr" header="Expires:" check_it="true" assign_to="e"/>
+    </action>
+  </recv>
+{reply("200 OK", extra="[last_Contact:];expires=900" + chr(10))}  <recv request="REGISTER"/>
+{reply("200 OK")}  <Reference variables="e"/>
+</scenario>
+"""
+    with sipp_uas(minimum) as port:
         asyncio.run(scenario(port))

@@ -209,3 +209,14 @@ def test_over_the_cap_of_live_transactions_an_invite_is_answered_503() -> None:
             await ua.close()
 
     asyncio.run(scenario())
+
+
+def test_a_framed_but_broken_tcp_message_is_answered_400_on_its_connection(
+    live: LiveAgent,
+) -> None:
+    broken = invite(live.ua.port).replace(b"CSeq: 1 INVITE", b"CSeq: 1 BYE")
+    with socket.create_connection(("127.0.0.1", live.ua.port), timeout=SETTLE_SECS) as conn:
+        conn.sendall(broken)
+        assert conn.recv(65536).startswith(b"SIP/2.0 400 ")
+        conn.sendall(broken)  # the connection stays open for the next message
+        assert conn.recv(65536).startswith(b"SIP/2.0 400 ")

@@ -107,7 +107,8 @@ class Dialog:
         Waits while another INVITE transaction of this dialog is in progress (§14.1)."""
         async with self._our_reinvite:
             try:
-                await asyncio.wait_for(self._their_reinvite_done.wait(), 64 * T1)
+                async with asyncio.timeout(64 * T1):
+                    await self._their_reinvite_done.wait()
             except TimeoutError:
                 return 491, None
             if self.terminated.is_set():
@@ -243,7 +244,8 @@ class Dialog:
         try:
             while loop.time() < deadline and not self.terminated.is_set():
                 try:
-                    await asyncio.wait_for(acked.wait(), min(interval, deadline - loop.time()))
+                    async with asyncio.timeout_at(min(loop.time() + interval, deadline)):
+                        await acked.wait()
                     return True
                 except TimeoutError:
                     self._stack.transport.send(wire, transaction.peer)

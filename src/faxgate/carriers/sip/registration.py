@@ -50,16 +50,18 @@ class Registration:
 
     async def _keep(self, granted: int) -> None:
         delay = max(1.0, REFRESH_SHARE * granted)
+        wanted = self._stack.endpoint.register_expires
         while True:
             await asyncio.sleep(delay)
             try:
-                delay = max(1.0, REFRESH_SHARE * await self._register(granted))
+                delay = max(1.0, REFRESH_SHARE * await self._register(wanted))
             except SipError as exc:
                 log.warning("sip: registration refresh failed: %s", exc)
                 delay = RETRY_AFTER_FAILURE
 
-    async def _register(self, expires: int) -> int:
-        """One REGISTER (with one digest retry); the expiry granted in seconds."""
+    async def _register(self, expires: int, *, retry_too_brief: bool = True) -> int:
+        """One REGISTER (with one digest retry, and one with the registrar's minimum after
+        423 Interval Too Brief); the expiry granted in seconds."""
         endpoint = self._stack.endpoint
         contact = self._stack.contact(self._peer().transport, endpoint.user)
 
@@ -79,6 +81,14 @@ class Registration:
         _, final = await self._stack.request(build, self._peer())
         if final is None:
             raise SipError("REGISTER: no answer from the registrar")
+        minimum = (final.get_header("min-expires") or "").strip()
+        if (
+            final.status_code == 423
+            and retry_too_brief
+            and minimum.isdigit()
+            and int(minimum) > expires
+        ):
+            return await self._register(int(minimum), retry_too_brief=False)
         if final.status_code >= 300:
             raise SipError(f"REGISTER refused: {final.status_code} {final.reason_phrase}")
         return _granted(final, contact, expires)

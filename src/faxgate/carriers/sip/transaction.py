@@ -148,7 +148,6 @@ class ServerTransaction:
         self.peer = peer
         self.is_invite = request.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
-        self.acked = asyncio.Event()  # the ACK of our non-2xx final answer arrived
         self._layer = layer
         self._key = key
         self._last: bytes | None = None
@@ -188,7 +187,6 @@ class ServerTransaction:
         if request.method == "ACK":
             if self.state is State.COMPLETED:
                 self.state = State.CONFIRMED
-                self.acked.set()
                 self._cancel_timers()
                 self._finish_after(T4 if self.peer.transport == "udp" else 0.0)  # Timer I
             return

@@ -164,6 +164,11 @@ class UserAgent:
         ring_timeout: float,
         headers: Mapping[str, str] = {},
     ) -> Dialog | CallFailed:
+        """Call sip:{to_user}@{domain}: the Dialog once answered (ACKed), else CallFailed.
+
+        A 401/407 is answered once. `ring_timeout` counts from the first provisional answer
+        (from sending while there is none); then CANCEL, and the 487 gives
+        CallFailed(487, cancelled=True). Cancelling the calling task sends CANCEL too."""
         endpoint = self._endpoint
         uri = f"sip:{to_user}@{endpoint.domain}"
         peer = self._outbound_peer(uri)
@@ -218,7 +223,8 @@ class UserAgent:
                     async with asyncio.timeout_at(deadline if deadline < float("inf") else None):
                         response = await transaction.responses.get()
                 except TimeoutError:
-                    if cancelled:  # nothing after our CANCEL for 64*T1
+                    if cancelled:  # nothing after our CANCEL for 64*T1: given up (§9.1)
+                        transaction.terminate()
                         return None, True
                     if seen_provisional:
                         self._cancel(transaction)
@@ -252,8 +258,10 @@ class UserAgent:
         """After the caller gave up: CANCEL once a provisional comes, hang up a late 2xx."""
         while True:
             try:
-                response = await asyncio.wait_for(transaction.responses.get(), 64 * T1)
+                async with asyncio.timeout(64 * T1):
+                    response = await transaction.responses.get()
             except TimeoutError:
+                transaction.terminate()
                 return
             if response is None:
                 return

@@ -8,10 +8,15 @@ and §18.3 that matter to us are made here.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from aiosipua import SipMessage, SipRequest, SipResponse
 from aiosipua.headers import parse_via
+
+# aiosipua warns about every body that does not match its Content-Length: a stream of bad
+# datagrams would become a stream of log lines. Such input is counted (and answered) here.
+logging.getLogger("aiosipua.message").setLevel(logging.ERROR)
 
 MAX_MESSAGE_BYTES = 65536
 MAX_HEADER_LINES = 100
