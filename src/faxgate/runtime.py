@@ -10,6 +10,8 @@ from starlette.applications import Starlette
 from faxgate.api import datacenters
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
+from faxgate.api.line_metrics import LineCollector
+from faxgate.api.metrics import REGISTRY
 from faxgate.carriers.base import Carrier, LineCarrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
@@ -37,6 +39,7 @@ class Runtime:
     pipeline: Pipeline | None = None
     purger: Purger | None = None
     notifier: OutboxDrainer | None = None
+    line_metrics: LineCollector | None = None
 
     async def open_line(self) -> None:
         """A carrier on a real line binds (and registers) before anything else starts, so a
@@ -45,6 +48,8 @@ class Runtime:
         if isinstance(self.carrier, LineCarrier):
             spool = open_spool(self.settings, self.db)
             await self.carrier.start(PipelineDesk(self.settings, self.db, spool))
+            self.line_metrics = LineCollector(self.carrier.figures)
+            REGISTRY.register(self.line_metrics)
 
     async def start_workers(self) -> None:
         self.renderer = Renderer(self.settings)
@@ -66,6 +71,9 @@ class Runtime:
             await self.pipeline.stop()
         if isinstance(self.carrier, LineCarrier):  # after the pipeline's calls, which use it
             await self.carrier.close()
+        if self.line_metrics is not None:
+            REGISTRY.unregister(self.line_metrics)
+            self.line_metrics = None
         if self.renderer:
             self.renderer.close()
 

@@ -144,3 +144,6 @@ def test_faxes_cross_the_trunk_in_t38_and_g711(faxgate_factory: ServerFactory) -
         assert b_to_a["invites"][0]["t38_offered"] is True and not b_to_a["reinvites"]
         a_to_c = _attempt(a, jobs[2][3])["details"]["sip"]
         assert a_to_c["reinvites"] == [{"from": "ours", "t38": True, "final": 488}]
+        metrics = httpx.get(f"{a.url}/faxgate/v1/metrics", timeout=30).text
+        assert 'faxgate_line_channels{state="total"} 32.0' in metrics
+        assert 'faxgate_line_channels{state="busy"} 0.0' in metrics

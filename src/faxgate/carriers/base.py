@@ -91,6 +91,16 @@ class InboundDesk(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class LineFigures:
+    """A real line's state, for the metrics."""
+
+    channels: int  # simultaneous calls the line takes
+    busy: int  # calls on it now, in and out
+    messages_malformed: int  # signalling answered 400
+    messages_dropped: int  # signalling dropped unanswered (unreadable, oversized, over a cap)
+
+
 @runtime_checkable
 class LineCarrier(Protocol):
     """A carrier on a real line: started with the workers (it may receive calls from then
@@ -103,3 +113,7 @@ class LineCarrier(Protocol):
     async def start(self, desk: InboundDesk) -> None: ...
 
     async def close(self) -> None: ...
+
+    def figures(self) -> LineFigures | None:
+        """None while the line is not open."""
+        ...

@@ -12,7 +12,14 @@ from dataclasses import replace
 
 import anyio.to_thread
 
-from faxgate.carriers.base import CallOutcome, Carrier, CarrierUnavailable, FaxCall, InboundDesk
+from faxgate.carriers.base import (
+    CallOutcome,
+    Carrier,
+    CarrierUnavailable,
+    FaxCall,
+    InboundDesk,
+    LineFigures,
+)
 from faxgate.carriers.sip.errors import SipError
 from faxgate.carriers.sip.inbound import InboundCalls
 from faxgate.carriers.sip.line import SipLine
@@ -50,6 +57,17 @@ class SipCarrier:
         line, self.line = self.line, None
         if line is not None:
             await anyio.to_thread.run_sync(line.stop)
+
+    def figures(self) -> LineFigures | None:
+        line = self.line
+        if line is None or line.ua is None or line.channels is None:
+            return None
+        return LineFigures(
+            channels=line.channels.limit,
+            busy=line.channels.busy,
+            messages_malformed=line.ua.malformed,
+            messages_dropped=line.ua.dropped,
+        )
 
     def transmit(self, call: FaxCall) -> CallOutcome:
         if call.answer_csid is not None or call.dialled_number.startswith(TEST_PREFIX):
