@@ -9,6 +9,7 @@ them and they never wait for a tick.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from faxgate.carriers.sip.settings import SipSettings
 from faxgate.carriers.sip.useragent import IncomingCall, UserAgent
 
 _T = TypeVar("_T")
+CLOSE_GRACE_SECS = 10.0
 
 
 class Channels:
@@ -43,7 +45,11 @@ class Channels:
     async def give_back(self) -> None:
         async with self._freed:
             self.busy -= 1
-            self._freed.notify()
+            self._freed.notify_all()
+
+    async def idle(self) -> None:
+        async with self._freed:
+            await self._freed.wait_for(lambda: self.busy == 0)
 
 
 class SipLine:
@@ -75,18 +81,23 @@ class SipLine:
         self.ua = UserAgent(self.settings.endpoint(), on_invite)
         await self.ua.start()
 
+    async def _close(self) -> None:
+        """BYE to every call, then a grace for the calls to end: a fax received until then
+        is handed to Fax-In, whole or partial."""
+        assert self.ua is not None
+        await self.ua.close()
+        if self.channels is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.channels.idle(), CLOSE_GRACE_SECS)
+
     def run(self, work: Coroutine[Any, Any, _T]) -> _T:
         """Run `work` on the line's loop and wait for it (from any other thread)."""
         return asyncio.run_coroutine_threadsafe(work, self._loop).result()
 
-    async def run_async(self, work: Coroutine[Any, Any, _T]) -> _T:
-        """Run `work` on the line's loop, awaited from another loop."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
-
     def stop(self) -> None:
         if self._thread.is_alive():
             if self.ua is not None:
-                self.run(self.ua.close())
+                self.run(self._close())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
         if not self._loop.is_running():
