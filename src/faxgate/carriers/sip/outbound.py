@@ -14,12 +14,13 @@ import asyncio
 from faxgate.carriers.base import CallOutcome, FaxCall
 from faxgate.carriers.sip.calls import OUR_T38, MediaSwitch, SipLog, offers_t38, watch_end
 from faxgate.carriers.sip.line import SipLine
-from faxgate.carriers.sip.media import FaxMedia, FaxParty
+from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaError
 from faxgate.carriers.sip.outcome import answered_outcome, unanswered_outcome
 from faxgate.carriers.sip.settings import T38Mode
 from faxgate.carriers.sip.useragent import CallFailed, Dialog
 from faxgate.carriers.spandsp import _lib
 from faxgate.domain.sip_numbers import dial_user
+from faxgate.domain.statuses import FaxStatus
 
 # The answering side usually switches first (it hears our CNG); T.30 has not got past its
 # first frames by then, so the switch costs nothing.
@@ -88,7 +89,17 @@ async def _answered(
     mode = line.settings.t38
     switch = MediaSwitch(media, accept_t38=mode is not T38Mode.OFF, host=line.media_host, sip=sip)
     dialog.on_reinvite = switch.on_reinvite
-    switch.start(dialog.remote_sdp, t38=offers_t38(dialog.remote_sdp))
+    try:
+        switch.start(dialog.remote_sdp, t38=offers_t38(dialog.remote_sdp))
+    except MediaError as exc:  # answered with media we cannot use: like a 488 after all
+        sip.bye = "ours"
+        await dialog.bye()
+        return CallOutcome(
+            status=FaxStatus.NOFAX,
+            reason=f"the far end answered with media we cannot use: {exc}",
+            completion_code="SIP_200",
+            stats={"route": "trunk", "sip": sip.as_stats()},
+        )
     helpers = [asyncio.create_task(watch_end(dialog, media, call.hangup))]
     if mode is T38Mode.REINVITE:
         helpers.append(asyncio.create_task(switch.ask_for_t38(dialog, REINVITE_AFTER_SECS)))
