@@ -10,10 +10,11 @@ from starlette.applications import Starlette
 from faxgate.api import datacenters
 from faxgate.api.app import create_app
 from faxgate.api.context import ApiContext
-from faxgate.carriers.base import Carrier
+from faxgate.carriers.base import Carrier, LineCarrier
 from faxgate.carriers.registry import create_carrier
 from faxgate.config import Settings
 from faxgate.datadir import make_private
+from faxgate.pipeline.inbound_desk import PipelineDesk
 from faxgate.pipeline.notifier import OutboxDrainer
 from faxgate.pipeline.purge import Purger
 from faxgate.pipeline.render_step import RenderStep
@@ -22,6 +23,7 @@ from faxgate.render import Renderer
 from faxgate.sealing.keys import CREATED_NOTICE, ensure_key_file, secret_box
 from faxgate.store.db import Database, migrate, open_database
 from faxgate.store.sealed_rows import check_keys
+from faxgate.store.spools import open_spool
 
 log = structlog.get_logger("faxgate.runtime")
 
@@ -35,6 +37,14 @@ class Runtime:
     pipeline: Pipeline | None = None
     purger: Purger | None = None
     notifier: OutboxDrainer | None = None
+
+    async def open_line(self) -> None:
+        """A carrier on a real line binds (and registers) before anything else starts, so a
+        line that cannot open stops the start with its one-line CarrierUnavailable; from
+        then on it may receive calls, which go to Fax-In."""
+        if isinstance(self.carrier, LineCarrier):
+            spool = open_spool(self.settings, self.db)
+            await self.carrier.start(PipelineDesk(self.settings, self.db, spool))
 
     async def start_workers(self) -> None:
         self.renderer = Renderer(self.settings)
@@ -54,6 +64,8 @@ class Runtime:
             await self.purger.stop()
         if self.pipeline:
             await self.pipeline.stop()
+        if isinstance(self.carrier, LineCarrier):  # after the pipeline's calls, which use it
+            await self.carrier.close()
         if self.renderer:
             self.renderer.close()
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.documents import job, pdf
 from tests.e2e.conftest import CUST_NR, FaxgateServer, run_cli
+from tests.e2e.final import final_report
 
 JOB_ID = re.compile(r"\bFJ[A-Z0-9]{20}\b")
 
@@ -109,7 +109,7 @@ def test_send_and_reports(server: FaxgateServer, tmp_path: Path) -> None:
         sent = client.post(server.fax_url(), json=job("+99900"))
         assert sent.status_code == 201, sent.text
         third_id = sent.json()["jobId"]
-        wait_final(server, client, third_id)
+    final_report(server, third_id)
 
     oldest = server.cli("reports", "delete", "--oldest")
     assert oldest.returncode == 0, out(oldest)
@@ -118,13 +118,3 @@ def test_send_and_reports(server: FaxgateServer, tmp_path: Path) -> None:
     ), out(oldest)
     with server.client() as client:
         assert client.get(server.fax_url("/reports")).json() == {"reports": []}
-
-
-def wait_final(server: FaxgateServer, client: httpx.Client, job_id: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        report = client.get(server.fax_url(f"/reports/{job_id}")).json()
-        if all(r["status"] != "PENDING" for r in report["recipientStatus"]):
-            return
-        assert time.monotonic() < deadline, f"{job_id} still pending: {report}"
-        time.sleep(0.1)

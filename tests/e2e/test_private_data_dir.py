@@ -5,13 +5,13 @@ older version with the usual 0755/0644."""
 from __future__ import annotations
 
 import stat
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer, ServerFactory
+from tests.e2e.final import final_report
 
 
 def mode(path: Path) -> int:
@@ -19,15 +19,8 @@ def mode(path: Path) -> int:
 
 
 def wait_final(server: FaxgateServer, job_id: str) -> None:
-    deadline = time.monotonic() + 60
-    with server.client() as client:
-        while True:
-            report = client.get(server.fax_url(f"/reports/{job_id}")).json()
-            if all(r["status"] != "PENDING" for r in report["recipientStatus"]):
-                assert [r["status"] for r in report["recipientStatus"]] == ["OK"], report
-                return
-            assert time.monotonic() < deadline, report
-            time.sleep(0.1)
+    report = final_report(server, job_id)
+    assert [r["status"] for r in report["recipientStatus"]] == ["OK"], report
 
 
 @pytest.mark.parametrize("db_url", [None], ids=["sqlite"])  # the database file is in the dir

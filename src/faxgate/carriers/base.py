@@ -12,11 +12,18 @@ pipeline records as a COMERROR attempt and retries.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from faxgate.domain.faxin import ReceivedFax
 from faxgate.domain.statuses import FaxStatus
+
+
+class CarrierUnavailable(RuntimeError):
+    """The chosen carrier cannot run (a library missing, a bad setting, its line cannot
+    open); the message is one line for the operator."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,9 @@ class FaxCall:
     # Set when the number is our own inbound number: the CSID our receiving terminal answers
     # with, instead of the number plan's remote CSID.
     answer_csid: str | None = None
+    # The sending account's first inbound number (normalised), presented as the calling
+    # number on a real line; "" when it owns none.
+    calling_number: str = ""
     # Set when the job is deleted during the call: the carrier puts the line down at the next
     # opportunity and returns (the outcome is then discarded).
     hangup: threading.Event = field(default_factory=threading.Event, compare=False)
@@ -66,3 +76,30 @@ class Carrier(Protocol):
     name: str
 
     def transmit(self, call: FaxCall) -> CallOutcome: ...
+
+
+class InboundDesk(Protocol):
+    """Where a carrier with a real line hands calls it receives (implemented by the pipeline,
+    callable from the carrier's own thread and event loop)."""
+
+    async def owned_number(self, candidates: Sequence[str]) -> str | None:
+        """The first of these normalised numbers that is an inbound number of ours."""
+        ...
+
+    async def deliver(self, tiff: Path, fax: ReceivedFax) -> None:
+        """Store a received fax (whole or partial) for the number's topic."""
+        ...
+
+
+@runtime_checkable
+class LineCarrier(Protocol):
+    """A carrier on a real line: started with the workers (it may receive calls from then
+    on) and closed when they stop."""
+
+    name: str
+
+    def transmit(self, call: FaxCall) -> CallOutcome: ...
+
+    async def start(self, desk: InboundDesk) -> None: ...
+
+    async def close(self) -> None: ...

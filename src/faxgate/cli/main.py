@@ -146,6 +146,8 @@ def serve(
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
     from faxgate.api.http_server import server_config  # noqa: PLC0415 - heavy, see top
+    from faxgate.carriers.base import CarrierUnavailable  # noqa: PLC0415 - heavy
+    from faxgate.carriers.registry import routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import build_app, open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
@@ -176,14 +178,22 @@ def serve(
             f"database {runtime.db.dialect})",
             err=True,
         )
+        click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         if demo:
             _print_demo(demo, host, port)
-        app = build_app(runtime, with_workers=settings.workers_in_serve and not no_workers)
+        with_workers = settings.workers_in_serve and not no_workers
+        if with_workers:
+            try:
+                await runtime.open_line()
+            except BaseException:
+                await runtime.stop()
+                raise
+        app = build_app(runtime, with_workers=with_workers)
         await uvicorn.Server(server_config(app, host, port, settings, **proxy)).serve()
 
     try:
         run_service(run)
-    except SecretKeyError as exc:
+    except (SecretKeyError, CarrierUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -194,6 +204,8 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
     from faxgate import logs  # noqa: PLC0415 - heavy, see top
+    from faxgate.carriers.base import CarrierUnavailable  # noqa: PLC0415 - heavy
+    from faxgate.carriers.registry import routes  # noqa: PLC0415 - heavy
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
@@ -205,12 +217,14 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     async def run() -> None:
         runtime = await open_runtime(settings)
         click.echo(f"faxgate worker (carrier {runtime.carrier.name})", err=True)
+        click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runtime.start_workers()
         try:
+            await runtime.open_line()
+            await runtime.start_workers()
             await stop.wait()
         finally:
             await runtime.stop()
@@ -218,7 +232,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         try:
             run_service(run)
-        except SecretKeyError as exc:
+        except (SecretKeyError, CarrierUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
 
 

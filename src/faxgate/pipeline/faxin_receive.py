@@ -40,13 +40,18 @@ class InboundLeg:
     csid: str  # what our terminal answers with
 
 
-async def inbound_leg(db: Database, destination: str, sender_cust_nr: str) -> InboundLeg | None:
+async def calling_number(db: Database, sender_cust_nr: str) -> str:
+    """What the sending account's calls present as the calling number: its first inbound
+    number, "" (withheld) when it owns none."""
+    async with db.reader.connect() as conn:
+        return await inbound.first_number_of(conn, sender_cust_nr) or ""
+
+
+async def inbound_leg(db: Database, destination: str, calling: str) -> InboundLeg | None:
     """Our receiving terminal, when the normalised `destination` is an own inbound number."""
     if not await owns(db, destination):
         return None
-    async with db.reader.connect() as conn:
-        calling = await inbound.first_number_of(conn, sender_cust_nr)
-    return InboundLeg(destination, calling or "", terminal_csid(destination))
+    return InboundLeg(destination, calling, terminal_csid(destination))
 
 
 def received_fax(

@@ -196,7 +196,8 @@ class Pipeline:
         if time.time() >= claim.valid_end:  # the render ended just after the validity did
             await self._withdrawn(claim, Withdrawn.EXPIRED)
             return
-        leg = await faxin_receive.inbound_leg(self.db, claim.destination, work.cust_nr)
+        calling = await faxin_receive.calling_number(self.db, work.cust_nr)
+        leg = await faxin_receive.inbound_leg(self.db, claim.destination, calling)
         call = FaxCall(
             job_id=claim.job_id,
             recipient_index=claim.idx,
@@ -208,6 +209,7 @@ class Pipeline:
             attempt=claim.attempts + 1,
             received_path=scratch_file(self.settings.data_dir, claim.job_id, f"rx-{claim.idx}"),
             answer_csid=leg.csid if leg is not None else None,
+            calling_number=calling,
         )
         started = time.time()
         fault: Exception | None = None

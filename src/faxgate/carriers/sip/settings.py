@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Literal
 
 from faxgate.carriers.sip.endpoint import SipEndpoint
+from faxgate.carriers.sip.ports import parse_range
 from faxgate.config import Settings
 from faxgate.domain.sip_numbers import NUMBER_FORMATS, NumberFormat
 
@@ -53,6 +54,14 @@ class SipSettings:
     @property
     def rtp_port_spec(self) -> str:
         return f"{self.rtp_ports[0]}-{self.rtp_ports[1]}"
+
+    @property
+    def advertised_host(self) -> str:
+        """The address the far end reaches our media at (SDP) and our SIP socket at."""
+        if self.public_host:
+            return self.public_host
+        unspecified = self.listen_host in ("0.0.0.0", "::")  # noqa: S104 - a comparison
+        return "127.0.0.1" if unspecified else self.listen_host
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:
@@ -198,13 +207,11 @@ def _t38(text: str) -> T38Mode:
 
 
 def _rtp_ports(text: str, channels: int) -> tuple[int, int]:
-    low_text, dash, high_text = text.strip().partition("-")
-    if not (dash and _PORT.fullmatch(low_text) and _PORT.fullmatch(high_text)):
-        raise _fault("FAXGATE_SIP_RTP_PORTS", text, "write low-high, e.g. 40000-49999")
-    low, high = int(low_text), int(high_text)
-    if not 1024 <= low <= high <= 65535:
-        raise _fault("FAXGATE_SIP_RTP_PORTS", text, "needs 1024 <= low <= high <= 65535")
-    even = high // 2 - (low + 1) // 2 + 1
+    try:
+        low, high = parse_range(text)
+    except ValueError as exc:
+        raise ValueError(f"FAXGATE_SIP_RTP_PORTS: {exc}") from None
+    even = (high - low) // 2 + 1
     if even < channels * _PORTS_PER_CALL:
         raise _fault(
             "FAXGATE_SIP_RTP_PORTS",
