@@ -98,7 +98,9 @@ def test_a_caller_offering_only_video_is_refused_488() -> None:
 def test_a_callee_that_never_answers_is_cancelled() -> None:
     calling, answered = _call_through_trunk("uas_no_answer.xml", {}, "uac_cancel.xml", {})
     assert answered.received("CANCEL")
-    assert calling.received("SIP/2.0 487")
+    (terminated,) = calling.received("SIP/2.0 487")
+    # it came back along the INVITE's Vias, not the proxy's CANCEL's (which has only its own)
+    assert header(terminated, "Via").startswith("SIP/2.0/UDP 127.0.0.1:")
 
 
 def test_a_silent_callee_stays_on_the_line_until_the_callers_bye() -> None:
