@@ -31,6 +31,7 @@ import os
 import platform
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -41,6 +42,7 @@ from faxgate.carriers.sip.media_sdp import parse_audio_media
 from faxgate.carriers.sip.ports import PortPool
 from faxgate.carriers.sip.t38_sdp import ErrorCorrection, T38Params
 from faxgate.carriers.spandsp._lib import load
+from faxgate.domain.t30 import code_name
 
 HOST = "127.0.0.1"
 T38 = T38Params(max_datagram=400, error_correction=ErrorCorrection.REDUNDANCY)
@@ -49,8 +51,7 @@ PORT_RANGES = {True: "20000-29999", False: "30000-39999"}  # caller, answerer
 
 @dataclass(frozen=True)
 class SideResult:
-    ok: int  # calls whose T.30 ended OK on this side
-    codes: dict[int | None, int]
+    codes: list[int | None]  # each call's T.30 completion code on this side, in call order
     cpu_seconds: float
     wall_seconds: float
     late_p50_ms: float
@@ -101,12 +102,8 @@ async def _side(calling: bool, run: Run, document: Path, peer: Connection) -> Si
         facts: list[MediaFacts] = await asyncio.gather(*(m.run() for m in medias))
         cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start_wall
     late = clock.lateness.since(late_before)
-    codes: dict[int | None, int] = {}
-    for fact in facts:
-        codes[fact.completion_code] = codes.get(fact.completion_code, 0) + 1
     return SideResult(
-        ok=codes.get(0, 0),
-        codes=codes,
+        codes=[fact.completion_code for fact in facts],
         cpu_seconds=cpu,
         wall_seconds=wall,
         late_p50_ms=late.quantile_ms(0.5),
@@ -121,6 +118,10 @@ def _sdp(media: FaxMedia, t38: bool, codecs: tuple[str, ...]) -> str:
     if t38:
         return media.image_sdp(T38, session_host=HOST)
     return media.audio_sdp(codecs=codecs, session_host=HOST)
+
+
+def _name(code: int | None) -> str:
+    return "none" if code is None else code_name(code)
 
 
 def measure(run: Run, document: Path) -> tuple[SideResult, SideResult]:
@@ -169,7 +170,7 @@ def main() -> None:
         baseline: tuple[float, float] | None = None
         for calls in (1, args.calls):
             caller, answerer = measure(Run(calls, args.transport, args.spread), document)
-            ok = min(caller.ok, answerer.ok)
+            ok = sum(a == b == 0 for a, b in zip(caller.codes, answerer.codes, strict=True))
             cpu_per_call = (caller.cpu_seconds + answerer.cpu_seconds) / calls
             busy = (caller.cpu_seconds + answerer.cpu_seconds) / max(
                 caller.wall_seconds, answerer.wall_seconds
@@ -188,7 +189,12 @@ def main() -> None:
                 flush=True,
             )
             if ok < calls:
-                print(f"  codes: caller {caller.codes}, answerer {answerer.codes}")
+                failed = Counter(
+                    (_name(a), _name(b))
+                    for a, b in zip(caller.codes, answerer.codes, strict=True)
+                    if not a == b == 0
+                )
+                print(f"  failed (caller, answerer): {dict(failed)}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pytest
 from faxgate.carriers.sip.clock import MediaClock
 from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaError
 from faxgate.carriers.sip.ports import PortPool
+from faxgate.carriers.sip.rtp import RtpPacket, encode
 from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
 from faxgate.domain.t30 import T30_ERR_OK
 
@@ -55,7 +56,7 @@ def media(lib: Library, tmp_path: Path, *, max_line_secs: float = 600.0) -> FaxM
 
 
 @pytest.mark.anyio
-async def test_the_cap_ends_a_call_nobody_answers_and_closes_the_sockets(
+async def test_the_cap_ends_a_call_no_fax_answers_and_closes_the_sockets(
     lib: Library,
     tmp_path: Path,
     silent_peer: Callable[[], tuple[socket.socket, str]],
@@ -63,7 +64,12 @@ async def test_the_cap_ends_a_call_nobody_answers_and_closes_the_sockets(
     peer, sdp = silent_peer()
     fax = media(lib, tmp_path, max_line_secs=1.0)
     fax.start_audio(sdp)
+    ours = (HOST, fax.audio_port)
+    for seq in range(3):  # it answered PCMA but sends PCMU: heard all the same
+        peer.sendto(encode(RtpPacket(0, seq, seq * 160, 5, bytes(160))), ours)
+    peer.sendto(encode(RtpPacket(13, 3, 480, 5, b"\x40")), ours)  # comfort noise: not fax
     facts = await fax.run()
+    assert (facts.packets["rtp_received"], facts.packets["rtp_other_payload"]) == (3, 1)
     assert facts.capped
     assert facts.completion_code not in (None, T30_ERR_OK)
     assert (facts.transport, facts.codec, facts.pages) == ("g711", "PCMA", 0)

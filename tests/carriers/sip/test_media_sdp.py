@@ -75,7 +75,8 @@ def test_only_pcmu_and_pcma_are_offered() -> None:
 @pytest.mark.parametrize(
     ("media", "codec"),
     [
-        ("m=audio 5 RTP/AVP 8 0", "PCMU"),
+        ("m=audio 5 RTP/AVP 8 0", "PCMA"),
+        ("m=audio 5 RTP/AVP 101 0 8", "PCMU"),
         ("m=audio 5 RTP/AVP 8 101", "PCMA"),
         ("m=audio 5 RTP/AVP 18", None),
         ("m=image 5 udptl t38", None),

@@ -115,12 +115,12 @@ class FaxMedia:
 
     # ---------------------------------------------------------------- starting
     def start_audio(self, remote_sdp: str) -> None:
-        """G.711 fax with the far end's audio media; we send PCMU if it has it, else PCMA
-        (`g711_codec`), and an answer offers `codecs=(media.codec,)`."""
+        """G.711 fax with the far end's audio media: we send the first of PCMU/PCMA it lists
+        (`g711_codec`); an answer offers `codecs=(media.codec,)`."""
         if self._leg is not None:
             raise MediaError("the media has already started")
         media = parse_audio_media(remote_sdp)
-        self.codec = "PCMU" if "PCMU" in media.codecs else "PCMA"
+        self.codec = media.codecs[0]
         terminal = self._new_terminal(t38_out=None)
         remote = _remote(media.address, media.port)
         link = MediaSocket(self._audio_sock, remote, self.packets, "rtp")

@@ -104,13 +104,12 @@ def parse_audio_media(sdp: str) -> AudioMedia:
 
 
 def g711_codec(sdp: str) -> str | None:
-    """The codec we send for this SDP: PCMU if its audio has it, else PCMA; None: neither
-    (or unusable audio), so a call offering it cannot be answered with G.711."""
+    """The codec start_audio sends for this SDP: the first of PCMU/PCMA it lists. None:
+    neither (or unusable audio), so a call offering it cannot be answered with G.711."""
     try:
-        codecs = parse_audio_media(sdp).codecs
+        return parse_audio_media(sdp).codecs[0]
     except MediaError:
         return None
-    return "PCMU" if "PCMU" in codecs else "PCMA"
 
 
 def _address(line: str) -> str:
