@@ -40,6 +40,7 @@ def silent_peer() -> Iterator[Callable[[], tuple[socket.socket, str]]]:
     def make() -> tuple[socket.socket, str]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((HOST, 0))
+        sock.settimeout(5.0)  # a read that would hang fails instead
         opened.append(sock)
         return sock, SILENT_PEER.format(port=sock.getsockname()[1])
 
