@@ -31,7 +31,7 @@ from faxgate.carriers.sip.ports import PortPool
 from faxgate.carriers.sip.t38_leg import T38Leg
 from faxgate.carriers.sip.t38_sdp import T38Params, T38SdpError, negotiate, parse_t38_media
 from faxgate.carriers.spandsp._lib import Library
-from faxgate.carriers.spandsp.terminal import Capabilities, Terminal
+from faxgate.carriers.spandsp.terminal import Capabilities, Terminal, resolution_name
 
 __all__ = ["FaxMedia", "FaxParty", "MediaError", "MediaFacts"]
 
@@ -276,14 +276,5 @@ def _stats(terminal: Terminal) -> dict[str, Any]:
     raw = terminal.stats()
     stats: dict[str, Any] = {name: int(getattr(raw, name)) for name, _ in raw._fields_}
     stats["ecm"] = bool(stats.pop("error_correcting_mode"))
-    y_ppm = stats["y_resolution"]
-    stats["resolution"] = (
-        "unknown"
-        if y_ppm <= 0
-        else "standard"
-        if y_ppm < 5000
-        else "fine"
-        if y_ppm < 10000
-        else "superfine"
-    )
+    stats["resolution"] = resolution_name(stats["y_resolution"])
     return stats

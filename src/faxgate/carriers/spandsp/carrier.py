@@ -19,6 +19,7 @@ from faxgate.carriers.spandsp import _lib
 from faxgate.carriers.spandsp.reimage import to_standard
 from faxgate.carriers.spandsp.remote import Answer, NoLine, VirtualRemote, plan_remote
 from faxgate.carriers.spandsp.session import STALL_SECONDS
+from faxgate.carriers.spandsp.terminal import resolution_name
 from faxgate.carriers.spandsp.virtual_call import CallFacts, CallSetup, run_call
 from faxgate.config import Settings
 from faxgate.domain import t30
@@ -138,7 +139,7 @@ def outcome_from(
         "transport": facts.transport,
         "x_resolution_ppm": st.get("x_resolution", 0),
         "y_resolution_ppm": st.get("y_resolution", 0),
-        "resolution": _resolution_name(st.get("y_resolution", 0)),
+        "resolution": resolution_name(st.get("y_resolution", 0)),
         "compression": facts.compression,
         "width": st.get("width", 0),
         "bad_rows": facts.remote_stats.get("bad_rows", 0),
@@ -176,12 +177,6 @@ def _receipt(facts: CallFacts) -> Receipt:
     received = facts.remote_stats
     return Receipt(
         pages=received.get("pages_rx", 0),
-        fine=_resolution_name(received.get("y_resolution", 0)) != "standard",
+        fine=resolution_name(received.get("y_resolution", 0)) != "standard",
         tsi=facts.tsi_seen_by_remote,
     )
-
-
-def _resolution_name(y_ppm: int) -> str:
-    if y_ppm <= 0:
-        return "unknown"
-    return "standard" if y_ppm < 5000 else "fine" if y_ppm < 10000 else "superfine"

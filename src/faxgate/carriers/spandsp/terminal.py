@@ -198,6 +198,13 @@ class Terminal:
         return 0
 
 
+def resolution_name(y_ppm: int) -> str:
+    """A T.30 statistics' vertical resolution (pixels per metre) by name."""
+    if y_ppm <= 0:
+        return "unknown"
+    return "standard" if y_ppm < 5000 else "fine" if y_ppm < 10000 else "superfine"
+
+
 def _checked(pointer: int | None, what: str) -> int:
     if not pointer:
         raise MemoryError(f"spandsp {what} returned NULL")
