@@ -33,11 +33,11 @@ def test_invite_to_an_aliased_number_reaches_the_registered_callee() -> None:
     assert calling.succeeded, calling.output
     assert answered.succeeded, answered.output
     assert calling.received("SIP/2.0 407")  # the INVITE was challenged
-    (invite,) = answered.received("INVITE")
+    invite = answered.first("INVITE")
     assert invite.startswith(f"INVITE sip:gateway@127.0.0.1:{callee.port};transport=UDP ")
     assert f"sip:{NUMBER}@{DOMAIN}" in header(invite, "To")
     assert f"127.0.0.1:{trunk.port}" in header(invite, "Record-Route")
-    (bye,) = answered.received("BYE")  # the caller's BYE came along the recorded route
+    bye = answered.first("BYE")  # the caller's BYE came along the recorded route
     assert bye.startswith(f"BYE sip:127.0.0.1:{callee.port}")
 
 
@@ -51,7 +51,7 @@ def test_registration_and_calls_over_tcp() -> None:
         answered = callee.wait()
     assert calling.succeeded, calling.output
     assert answered.succeeded, answered.output
-    (invite,) = answered.received("INVITE")
+    invite = answered.first("INVITE")
     assert header(invite, "Via").startswith("SIP/2.0/TCP 127.0.0.1:")
 
 
@@ -64,7 +64,7 @@ def test_a_static_route_keeps_the_number_in_the_request_uri() -> None:
         answered = callee.wait()
     assert calling.succeeded, calling.output
     assert answered.succeeded, answered.output
-    (invite,) = answered.received("INVITE")
+    invite = answered.first("INVITE")
     assert invite.startswith(f"INVITE sip:{NUMBER}@{DOMAIN} SIP/2.0")
 
 
@@ -78,7 +78,7 @@ def test_a_wrong_password_is_challenged_again() -> None:
     with kamailio(users=USERS, domain=DOMAIN) as trunk:
         calling = _call(trunk, "uac_rejected.xml", {"CODE": 407}, password="wrong")
     assert calling.succeeded, calling.output
-    assert len(calling.received("SIP/2.0 407")) == 2
+    assert len(calling.received("SIP/2.0 407")) >= 2
 
 
 def test_a_failing_block_shows_the_log(capsys: pytest.CaptureFixture[str]) -> None:
