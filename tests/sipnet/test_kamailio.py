@@ -3,6 +3,11 @@ auth, an INVITE to an aliased number relayed to the registered callee, a static 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from tests.sipnet.kamailio import Trunk, kamailio
@@ -117,3 +122,35 @@ def _call(
         transport=transport,
     ) as caller:
         return caller.wait()
+
+
+def test_kamailio_ends_when_the_test_process_is_killed() -> None:
+    script = (
+        "import sys, time\n"
+        "from tests.sipnet.kamailio import kamailio\n"
+        "with kamailio() as trunk:\n"
+        "    print(trunk.log_path.parent, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    test = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert test.stdout is not None
+    workdir = test.stdout.readline().strip()
+    assert _running(workdir)
+    test.kill()
+    test.wait(10)
+    deadline = time.monotonic() + 10
+    while _running(workdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(workdir)
+
+
+def _running(workdir: str) -> bool:
+    """Whether a Kamailio with its configuration in `workdir` runs."""
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"{workdir}/kamailio.cfg".encode() in command:
+            return True
+    return False
