@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.sipnet.ports import free_port
-from tests.sipnet.programs import require
+from tests.sipnet.programs import die_with_parent, require
 from tests.sipnet.templates import render
 
 HOST = "127.0.0.1"
@@ -128,6 +128,7 @@ def _start(
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its children go with it on stop
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - started from the test's thread
             )
         fault = _await_answer(process, trunk, token, timeout)
         if fault is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 
 import pytest
 
@@ -18,3 +20,15 @@ def require(program: str, package: str) -> str:
             pytest.fail(missing)
         pytest.skip(missing)
     return path
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)  # looked up before any fork
+
+
+def die_with_parent() -> None:
+    """For Popen's preexec_fn: the server gets SIGTERM when the thread that started it
+    ends, even killed, instead of running on for the next test to trip over. Start the
+    server from the thread that lives as long as the test."""
+    if _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")

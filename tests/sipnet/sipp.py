@@ -121,6 +121,14 @@ class SippResult:
                 found.append(message.strip())
         return found
 
+    def first(self, start: str, containing: str = "") -> str:
+        """The first message received that starts with `start` and holds `containing`
+        (retransmissions may follow it); AssertionError with the trace when there is none."""
+        for message in self.received(start):
+            if containing in message:
+                return message
+        raise AssertionError(f"no {start!r} with {containing!r} received:\n{self.messages}")
+
 
 class Sipp:
     def __init__(self, process: subprocess.Popen[bytes], port: int, workdir: Path, timeout: float):
