@@ -15,7 +15,7 @@ from faxgate.domain.statuses import FaxStatus
 
 
 def unanswered_outcome(answer: CallFailed, sip: dict[str, Any]) -> CallOutcome:
-    status, reason = failed_call_status(answer.code, answer.cancelled)
+    status, reason = failed_call_status(answer.code, answer.cancelled, answer.reason)
     return CallOutcome(
         status=status,
         reason=reason,
