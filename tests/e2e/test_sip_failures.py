@@ -93,11 +93,21 @@ CASES = {
     "no_answer": Case(
         "uas_no_answer.xml", {}, "RING_TO", [487, 487], cancelled=True, reason="cancelled"
     ),
+    # Answered by no fax machine, which hangs up after 4 s (T.30 would wait 35 s for its
+    # T1): NOFAX, not dialled again. sipp cannot answer a re-INVITE: G.711 only.
+    "silent_hangup": Case(
+        "uas_answer_bye.xml",
+        {"HANGUP_MS": 4000},
+        "NOFAX",
+        [200],
+        reason="no fax signal",
+        extra={"FAXGATE_SIP_T38": "off"},
+    ),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_unanswered_call_ends_with_its_sip_status_and_retries(
+def test_a_far_end_without_fax_ends_with_its_status_and_the_retries_of_the_rules(
     faxgate_factory: ServerFactory, name: str
 ) -> None:
     case = CASES[name]
@@ -115,12 +125,16 @@ def test_unanswered_call_ends_with_its_sip_status_and_retries(
     for call, final in zip(calls, case.finals, strict=True):
         details = call["details"]
         assert details["route"] == "trunk"
-        assert details["completionCode"] == f"SIP_{final}"
         [invite] = details["sip"]["invites"]
         assert invite["final"] == final
+        if final == 200:  # answered, then the far end hung up without a fax tone
+            assert details["completionCode"] == "T30_ERR_CALLDROPPED"
+            assert details["sip"]["bye"] == "theirs"
+            assert details["media"] == "g711" and call["pagesSent"] == 0
+            continue
+        assert details["completionCode"] == f"SIP_{final}"
         assert invite["cancelled"] is case.cancelled
-        if case.scenario != "uas_reject.xml" or case.values["RINGING"]:
-            assert 180 in invite["provisional"]
+        assert 180 in invite["provisional"]
     assert len(result.received("INVITE")) == len(case.finals)
     if case.cancelled:
         assert len(result.received("CANCEL")) == len(case.finals)
