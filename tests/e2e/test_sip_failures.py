@@ -10,13 +10,25 @@ failure is dialled once).
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from faxgate.carriers.sip.calls import OUR_T38, t38_offer
+from faxgate.carriers.sip.clock import MediaClock
+from faxgate.carriers.sip.endpoint import SipEndpoint
+from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaFacts
+from faxgate.carriers.sip.ports import PortPool
+from faxgate.carriers.sip.t38_sdp import negotiate
+from faxgate.carriers.sip.useragent import IncomingCall, UserAgent
+from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer, ServerFactory
 from tests.e2e.final import final_report
@@ -139,3 +151,105 @@ def test_a_far_end_without_fax_ends_with_its_status_and_the_retries_of_the_rules
     if case.cancelled:
         assert len(result.received("CANCEL")) == len(case.finals)
         assert len(result.received("ACK")) == len(case.finals)  # for each 487
+
+
+HOST = "127.0.0.1"
+FAR_END_PORTS = "30000-39999"  # the serve's media takes its default 40000-49999
+FAR_END_CSID = "+49 30 7777"
+AFTER_PAGE_SECS = 1.5  # our MCF for the page gets out before the BYE
+PAGE_WAIT_STEPS = 1500  # x 0.05 s: a page arrives well within 75 s
+
+
+def spandsp() -> Library:
+    try:
+        return load()
+    except SpandspUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"libspandsp is needed: {exc}")
+        pytest.skip(str(exc))
+
+
+class HangingUpReceiver:
+    """The far end as a real fax receiver: our own user agent and a spandsp T.38 terminal on
+    a loop of their own, answering every call and sending BYE once the first page is in."""
+
+    def __init__(self, lib: Library, scratch: Path) -> None:
+        self.lib, self.scratch = lib, scratch
+        self.received: list[MediaFacts] = []
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    def __enter__(self) -> HangingUpReceiver:
+        self._thread.start()
+        assert self._ready.wait(10), "the far end did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(15)
+
+    async def _serve(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        self.clock, self.ports = MediaClock(), PortPool(FAR_END_PORTS)
+        endpoint = SipEndpoint(
+            listen_host=HOST, listen_port=0, proxy=None, domain=HOST, transport="udp"
+        )
+        agent = UserAgent(endpoint, self._take)
+        await agent.start()
+        self.port = agent.port
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await agent.close()
+
+    async def _take(self, call: IncomingCall) -> None:
+        offered = t38_offer(call.sdp)
+        assert call.sdp is not None and offered is not None, call.sdp
+        image = self.scratch / f"received-{len(self.received) + 1}.tif"
+        party = FaxParty(calling=False, ident=FAR_END_CSID, receive_file=image)
+        media = FaxMedia(self.lib, party, self.ports, HOST, self.clock)
+        try:
+            dialog = await call.answer(
+                media.image_sdp(negotiate(OUR_T38, offered), session_host=HOST)
+            )
+            media.start_t38(call.sdp)
+            running = asyncio.create_task(media.run())
+            for _ in range(PAGE_WAIT_STEPS):
+                terminal = media.terminal
+                if terminal is not None and terminal.result.pages_seen >= 1:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(AFTER_PAGE_SECS)
+            await dialog.bye()
+            media.hang_up()
+            self.received.append(await running)
+        finally:
+            media.close()
+
+
+def test_a_bye_mid_fax_ends_the_fax_with_the_pages_that_got_through_and_redials(
+    faxgate_factory: ServerFactory, tmp_path: Path
+) -> None:
+    """A 3-page fax; the far end hangs up after the first page, on each call."""
+    with HangingUpReceiver(spandsp(), tmp_path) as far_end:
+        server = sip_server(faxgate_factory, (HOST, far_end.port), FAXGATE_SIP_T38="direct")
+        job_id = send(server, pages=3)
+        report = final_report(server, job_id, within=150)
+    [recipient] = report["recipientStatus"]
+    assert recipient["status"] == "REM_DIS", report
+    assert "the far end sent BYE (1 page delivered)" in recipient["reason"], report
+    calls = attempts(server, job_id)
+    assert len(calls) == 2, calls  # the mid-fax budget: dialled once more
+    for call in calls:
+        details = call["details"]
+        assert call["status"] == "REM_DIS"
+        assert details["completionCode"] == "T30_ERR_CALLDROPPED"
+        assert details["media"] == "t38" and details["sip"]["bye"] == "theirs"
+        assert call["pagesSent"] == 1
+        assert call["remoteCsid"] == FAR_END_CSID
+    assert [facts.pages for facts in far_end.received] == [1, 1]
