@@ -90,6 +90,8 @@ class Case:
     finals: list[int]  # the final SIP answer of each call, one call per attempt
     cancelled: bool = False  # our CANCEL ended each call
     reason: str = ""  # in the report's reason
+    bye: str | None = None  # an answered call: who ended it ("theirs", "ours")
+    reinvites: tuple[int, ...] = ()  # an answered call: the final answers to our re-INVITEs
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -113,7 +115,19 @@ CASES = {
         "NOFAX",
         [200],
         reason="no fax signal",
+        bye="theirs",
         extra={"FAXGATE_SIP_T38": "off"},
+    ),
+    # Answered by no fax machine that then goes deaf: our re-INVITE to T.38 times out
+    # (Timer B, 32 s), which ends the dialog (RFC 3261 §12.2.1.2) just before T.30's T1.
+    "deaf": Case(
+        "uas_answer_deaf.xml",
+        {"GONE_MS": 36000},
+        "NOFAX",
+        [200],
+        reason="no fax signal",
+        bye="ours",
+        reinvites=(408,),
     ),
 }
 
@@ -126,8 +140,8 @@ def test_a_far_end_without_fax_ends_with_its_status_and_the_retries_of_the_rules
     with far_end(case.scenario, case.values, calls=len(case.finals)) as trunk:
         server = sip_server(faxgate_factory, trunk.address, **case.extra)
         job_id = send(server)
-        report = final_report(server, job_id, within=60)
-        result = trunk.wait(20)
+        report = final_report(server, job_id, within=90)
+        result = trunk.wait(30)
     assert result.succeeded, result.output
     [recipient] = report["recipientStatus"]
     assert recipient["status"] == case.status, report
@@ -141,13 +155,14 @@ def test_a_far_end_without_fax_ends_with_its_status_and_the_retries_of_the_rules
         assert invite["final"] == final
         if final == 200:  # answered, then the far end hung up without a fax tone
             assert details["completionCode"] == "T30_ERR_CALLDROPPED"
-            assert details["sip"]["bye"] == "theirs"
+            assert details["sip"]["bye"] == case.bye
+            assert [r["final"] for r in details["sip"]["reinvites"]] == list(case.reinvites)
             assert details["media"] == "g711" and call["pagesSent"] == 0
             continue
         assert details["completionCode"] == f"SIP_{final}"
         assert invite["cancelled"] is case.cancelled
         assert 180 in invite["provisional"]
-    assert len(result.received("INVITE")) == len(case.finals)
+    assert len(result.received(f"INVITE sip:{NUMBER}@")) == len(case.finals)
     if case.cancelled:
         assert len(result.received("CANCEL")) == len(case.finals)
         assert len(result.received("ACK")) == len(case.finals)  # for each 487

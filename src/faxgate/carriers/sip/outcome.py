@@ -45,9 +45,10 @@ def answered_outcome(
             f"the call reached the line-time cap of {max_line_secs:g} s "
             f"before T.30 finished ({result.name})"
         )
-    elif remote_hung_up and not fax_heard and code == t30.T30_ERR_CALLDROPPED:
-        # Hung up before a single T.30 frame: no fax machine answered, as when T1 expires;
-        # not a fax broken off, which the mid-fax budget would dial again.
+    elif not fax_heard and code == t30.T30_ERR_CALLDROPPED:
+        # The line ended (a BYE, or a far end gone silent on SIP too) before a single T.30
+        # frame: no fax machine answered, as when T1 expires; not a fax broken off, which
+        # the mid-fax budget would dial again.
         status, reason = FaxStatus.NOFAX, "the call was answered, but no fax signal came"
     elif status is FaxStatus.NOFAX_TO:
         # The network says the call was answered: whatever answered was no fax machine.
