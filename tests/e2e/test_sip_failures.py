@@ -1,8 +1,11 @@
 """What a real `faxgate serve` on the SIP carrier makes of a far end that does not take the fax.
 
-The trunk is a real sipp answering as the scenario says (no Kamailio: no registration, no
-digest). Each case checks the report's final status and the attempt history: one call per
-attempt, each with the SIP answers it got, and as many attempts as the retry rules give
+The trunk is a real sipp answering as its scenario says (no Kamailio: no registration, no
+digest): 486, 404, 480, 503, ringing until our CANCEL, or answering with no fax machine
+behind (hanging up, or going deaf to our re-INVITE). For the BYE in the middle of a fax the
+far end is a real T.38 receiver of our own (sipp cannot speak T.30). Each case checks the
+report's final status and the attempt history: one call per attempt, each with the SIP
+answers it got, and as many attempts as the retry rules give
 (FAXGATE_RETRY_NO_CONNECT_ATTEMPTS=2: a call that never reached a fax machine is dialled
 once more; FAXGATE_RETRY_MID_FAX_ATTEMPTS=2: so is a fax that broke off; a permanent
 failure is dialled once).
