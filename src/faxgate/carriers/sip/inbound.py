@@ -126,6 +126,7 @@ class InboundCalls:
             {},
             remote_hung_up=False,
             we_hung_up=False,
+            fax_heard=facts.pages > 0,
             max_line_secs=self.line.max_line_secs,
         )
         if facts.pages <= 0:

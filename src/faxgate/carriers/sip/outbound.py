@@ -118,5 +118,6 @@ async def _answered(
         sip.as_stats(),
         remote_hung_up=dialog.terminated_by_remote,
         we_hung_up=call.hangup.is_set(),
+        fax_heard=media.terminal is not None and media.terminal.result.frames_received > 0,
         max_line_secs=line.max_line_secs,
     )

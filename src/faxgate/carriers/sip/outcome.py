@@ -30,8 +30,10 @@ def answered_outcome(
     *,
     remote_hung_up: bool,
     we_hung_up: bool,
+    fax_heard: bool,
     max_line_secs: float,
 ) -> CallOutcome:
+    """`fax_heard`: our terminal received at least one T.30 frame from the far end."""
     code = facts.completion_code if facts.completion_code is not None else t30.T30_ERR_CALLDROPPED
     result = t30.classify(code)
     status, reason = result.status, result.reason
@@ -43,6 +45,11 @@ def answered_outcome(
             f"the call reached the line-time cap of {max_line_secs:g} s "
             f"before T.30 finished ({result.name})"
         )
+    elif not fax_heard and code == t30.T30_ERR_CALLDROPPED:
+        # The line ended (a BYE, or a far end gone silent on SIP too) before a single T.30
+        # frame: no fax machine answered, as when T1 expires; not a fax broken off, which
+        # the mid-fax budget would dial again.
+        status, reason = FaxStatus.NOFAX, "the call was answered, but no fax signal came"
     elif status is FaxStatus.NOFAX_TO:
         # The network says the call was answered: whatever answered was no fax machine.
         status, reason = FaxStatus.NOFAX, f"the call was answered, but {reason}"
