@@ -165,10 +165,12 @@ def sipp_uas(
     *,
     transport: Transport = "udp",
     timeout: float = 30.0,
+    calls: int = 1,
 ) -> Iterator[Sipp]:
-    """A callee on a free port, waiting for one call; `values` fill the scenario's
+    """A callee on a free port, waiting for `calls` calls; `values` fill the scenario's
     placeholders. It is listening when this yields."""
-    with _run(scenario, [], values, transport, timeout) as running:
+    more = ["-m", str(calls)] if calls != 1 else []  # the later -m wins over _run's -m 1
+    with _run(scenario, more, values, transport, timeout) as running:
         _await_listening(running, transport)
         yield running
 
