@@ -171,6 +171,23 @@ def test_a_far_end_without_fax_ends_with_its_status_and_the_retries_of_the_rules
         assert len(result.received("ACK")) == len(case.finals)  # for each 487
 
 
+def test_an_answer_with_media_we_cannot_use_is_hung_up_as_nofax(
+    faxgate_factory: ServerFactory,
+) -> None:
+    with far_end("uas_answer_video.xml", {}, calls=1) as trunk:
+        server = sip_server(faxgate_factory, trunk.address, FAXGATE_SIP_T38="off")
+        job_id = send(server)
+        report = final_report(server, job_id, within=60)
+        result = trunk.wait(30)
+    assert result.succeeded, result.output
+    [recipient] = report["recipientStatus"]
+    assert recipient["status"] == "NOFAX", report
+    assert "media we cannot use" in recipient["reason"], report
+    [call] = attempts(server, job_id)
+    assert call["details"]["sip"]["bye"] == "ours"
+    assert len(result.received("BYE")) == 1
+
+
 HOST = "127.0.0.1"
 FAR_END_PORTS = "30000-39999"  # the serve's media takes its default 40000-49999
 FAR_END_CSID = "+49 30 7777"
