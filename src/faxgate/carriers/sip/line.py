@@ -85,10 +85,11 @@ class SipLine:
         """BYE to every call, then a grace for the calls to end: a fax received until then
         is handed to Fax-In, whole or partial."""
         assert self.ua is not None
-        await self.ua.close()
+        await self.ua.hang_up()
         if self.channels is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.channels.idle(), CLOSE_GRACE_SECS)
+        await self.ua.close()
 
     def run(self, work: Coroutine[Any, Any, _T]) -> _T:
         """Run `work` on the line's loop and wait for it (from any other thread)."""

@@ -138,8 +138,9 @@ class UserAgent:
                 await self._transport.close()
                 raise
 
-    async def close(self) -> None:
-        """Unanswered calls get 503, open calls BYE, the registration is removed."""
+    async def hang_up(self) -> None:
+        """Unanswered calls get 503, open calls BYE; the handlers of the calls go on (to
+        deal with what the call brought) until close()."""
         for call in list(self._ringing.values()):
             await call.reject(503)
         dialogs = list(self._stack.dialogs.values())
@@ -147,6 +148,10 @@ class UserAgent:
             await asyncio.wait(
                 [asyncio.ensure_future(d.bye()) for d in dialogs], timeout=CLOSE_SECS
             )
+
+    async def close(self) -> None:
+        """hang_up(), then the registration is removed and every task of ours stopped."""
+        await self.hang_up()
         if self._registration is not None:
             await self._registration.stop()
         await self._stack.cancel_tasks()
