@@ -35,7 +35,7 @@ from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer, ServerFactory
 from tests.e2e.final import final_report
-from tests.sipnet.sipp import RINGING, Sipp, _run
+from tests.sipnet.sipp import RINGING, Sipp, _await_listening, _run
 
 pytestmark = pytest.mark.parametrize("db_url", [None])  # the line, not the database, is tested
 
@@ -51,7 +51,8 @@ RETRIES = {
 @contextmanager
 def far_end(scenario: str, values: Mapping[str, object], calls: int) -> Iterator[Sipp]:
     """A sipp callee taking `calls` calls (the later -m wins over the harness's -m 1)."""
-    with _run(scenario, ["-m", str(calls)], 60.0, values) as running:
+    with _run(scenario, ["-m", str(calls)], values, "udp", 120.0) as running:
+        _await_listening(running, "udp")
         yield running
 
 
