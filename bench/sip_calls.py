@@ -17,7 +17,8 @@ just before them. A baseline run of 1 call comes first; the ratios are against i
 caller lateness p99 under 10 ms) and prints the largest passing N. The issue's target on
 2 cores: 200 T.38 calls, 100 G.711 calls.
 
-    .venv/bin/python bench/sip_calls.py [N] [--media t38|g711] [--spread 10] [--find-max]
+    .venv/bin/python bench/sip_calls.py [N] [--media t38|g711] [--spread 10]
+        [--find-max [--steps 25,50,100,150,200,300]]
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class CallerResult:
     late_p99_ms: float
     late_max_ms: float
     media: dict[str, int]  # how many calls ran on t38 / g711
+    packets: dict[str, int]  # the calls' packet counts added up (rtp_missing, udptl_lost, …)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class RunResult:
     receiver_cpu_seconds: float
     health_idle_ms: tuple[float, float]  # p50, p99
     health_busy_ms: tuple[float, float]
+    receiver_stalls: list[str]  # the receiver's "media clock stalled" log lines of the run
 
     @property
     def caller_ok(self) -> int:
@@ -165,15 +168,23 @@ async def _calls(line: SipLine, calls: int, spread: float, document: Path) -> Ca
         late_p99_ms=late.quantile_ms(0.99),
         late_max_ms=late.max_ms(),
         media=dict(Counter(str(o.stats.get("media")) for o in outcomes)),
+        packets=dict(sum((Counter(o.stats.get("packets", {})) for o in outcomes), Counter())),
     )
 
 
 # --- the receiver: `faxgate serve` --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Receiver:
+    server: Server
+    sip_port: int
+    log: Path
+
+
 @contextlib.contextmanager
-def receiver(media: str, channels: int, data_dir: Path) -> Iterator[tuple[Server, int]]:
-    """A running `faxgate serve` with the SIP carrier and one inbound number; its SIP port."""
+def receiver(media: str, channels: int, data_dir: Path) -> Iterator[Receiver]:
+    """A running `faxgate serve` with the SIP carrier and one inbound number."""
     data_dir.mkdir()
     db_url = f"sqlite+aiosqlite:///{data_dir / 'faxgate.db'}"
     add_account(db_url, data_dir)
@@ -194,8 +205,9 @@ def receiver(media: str, channels: int, data_dir: Path) -> Iterator[tuple[Server
     )  # fmt: skip
     port = free_port()
     command = [faxgate_bin(), "serve", "--host", HOST, "--port", str(port), *store]
-    with started(command, port, data_dir / "serve.log") as server:
-        yield server, sip_port
+    log = data_dir / "serve.log"
+    with started(command, port, log) as server:
+        yield Receiver(server, sip_port, log)
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -258,9 +270,16 @@ def faxin_arrivals(server: Server, calls: int) -> Counter[str]:
     return statuses
 
 
-def measure(
-    server: Server, sip_port: int, calls: int, media: str, spread: float, document: Path
-) -> RunResult:
+def log_lines_from(log: Path, offset: int) -> tuple[list[str], int]:
+    """The lines a log gained since `offset`, and its new end."""
+    with log.open("rb") as file:
+        file.seek(offset)
+        data = file.read()
+    return data.decode(errors="replace").splitlines(), offset + len(data)
+
+
+def measure(receiver: Receiver, calls: int, media: str, spread: float, document: Path) -> RunResult:
+    server = receiver.server
     context = multiprocessing.get_context("spawn")
     read, write = context.Pipe(duplex=False)
     with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -269,8 +288,9 @@ def measure(
             idle.append(health_ms(client))
             time.sleep(HEALTH_INTERVAL)
         cpu_before = tree_cpu_seconds(server.pid)
+        _, log_start = log_lines_from(receiver.log, 0)
         process = context.Process(
-            target=caller, args=(calls, media, spread, sip_port, str(document), write)
+            target=caller, args=(calls, media, spread, receiver.sip_port, str(document), write)
         )
         process.start()
         try:
@@ -286,6 +306,7 @@ def measure(
                 process.terminate()
                 process.join()
     arrived = faxin_arrivals(server, calls)
+    logged, _ = log_lines_from(receiver.log, log_start)
     return RunResult(
         calls=calls,
         caller=result,
@@ -294,6 +315,7 @@ def measure(
         receiver_cpu_seconds=tree_cpu_seconds(server.pid) - cpu_before,
         health_idle_ms=quantiles(idle),
         health_busy_ms=quantiles(busy),
+        receiver_stalls=[line for line in logged if "media clock stalled" in line],
     )
 
 
@@ -320,6 +342,14 @@ def print_row(run: RunResult, media: str, baseline: RunResult) -> None:
             f"{run.faxin_other} other; reasons: {c.reasons}",
             flush=True,
         )
+    if not run.passed:
+        print(f"      caller packets {c.packets}", flush=True)
+    if run.receiver_stalls:
+        print(
+            f"      receiver's media clock stalled {len(run.receiver_stalls)}×, "
+            f"last: {run.receiver_stalls[-1]}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -332,10 +362,16 @@ def main() -> None:
     parser.add_argument(
         "--find-max",
         action="store_true",
-        help=f"step N through {', '.join(map(str, FIND_MAX_STEPS))} until a run fails",
+        help="step N up (see --steps) until a run fails; print the largest N that passed",
+    )
+    parser.add_argument(
+        "--steps",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=FIND_MAX_STEPS,
+        help="the N that --find-max steps through, comma-separated",
     )
     args = parser.parse_args()
-    steps = FIND_MAX_STEPS if args.find_max else (args.calls,)
+    steps = args.steps if args.find_max else (args.calls,)
     cores = os.cpu_count() or 1
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.platform()}  "
@@ -350,14 +386,14 @@ def main() -> None:
     )
     with (
         tempfile.TemporaryDirectory(prefix="faxgate-bench-sip-") as tmp,
-        receiver(args.media, max(steps), Path(tmp) / "data") as (server, sip_port),
+        receiver(args.media, max(steps), Path(tmp) / "data") as running,
     ):
         document = make_document(Path(tmp), 1)
-        baseline = measure(server, sip_port, 1, args.media, args.spread, document)
+        baseline = measure(running, 1, args.media, args.spread, document)
         print_row(baseline, args.media, baseline)
         largest = 0
         for calls in steps:
-            run = measure(server, sip_port, calls, args.media, args.spread, document)
+            run = measure(running, calls, args.media, args.spread, document)
             print_row(run, args.media, baseline)
             if not run.passed:
                 break
