@@ -92,6 +92,7 @@ class RunResult:
     health_idle_ms: tuple[float, float]  # p50, p99
     health_busy_ms: tuple[float, float]
     receiver_stalls: list[str]  # the receiver's "media clock stalled" log lines of the run
+    receiver_failures: list[str]  # its log lines of calls that brought no fax
 
     @property
     def caller_ok(self) -> int:
@@ -316,6 +317,7 @@ def measure(receiver: Receiver, calls: int, media: str, spread: float, document:
         health_idle_ms=quantiles(idle),
         health_busy_ms=quantiles(busy),
         receiver_stalls=[line for line in logged if "media clock stalled" in line],
+        receiver_failures=[line for line in logged if "no fax received" in line],
     )
 
 
@@ -344,6 +346,12 @@ def print_row(run: RunResult, media: str, baseline: RunResult) -> None:
         )
     if not run.passed:
         print(f"      caller packets {c.packets}", flush=True)
+    if run.receiver_failures:
+        print(
+            f"      receiver: {len(run.receiver_failures)} calls brought no fax, e.g. "
+            f"{run.receiver_failures[0]}",
+            flush=True,
+        )
     if run.receiver_stalls:
         print(
             f"      receiver's media clock stalled {len(run.receiver_stalls)}×, "
