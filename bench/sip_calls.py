@@ -317,7 +317,11 @@ def measure(receiver: Receiver, calls: int, media: str, spread: float, document:
         health_idle_ms=quantiles(idle),
         health_busy_ms=quantiles(busy),
         receiver_stalls=[line for line in logged if "media clock stalled" in line],
-        receiver_failures=[line for line in logged if "no fax received" in line],
+        receiver_failures=[
+            line
+            for line in logged
+            if "SIP call to an own number ended" in line and '"status":"OK"' not in line
+        ],
     )
 
 

@@ -91,6 +91,21 @@ def test_an_empty_playout_keeps_its_place_for_a_late_packet() -> None:
     assert playout.missing == 0
 
 
+def test_a_playout_that_runs_dry_fills_up_to_its_depth_again() -> None:
+    playout = Playout(depth=3)
+    for n in (1, 2, 3):
+        playout.push(packet(n))
+    assert [playout.pop() for _ in range(3)] == [packet(n) for n in (1, 2, 3)]
+    assert playout.pop() is None  # a late burst: nothing held
+    assert playout.underruns == 1
+    playout.push(packet(4))
+    playout.push(packet(5))
+    assert playout.pop() is None  # two held: still refilling, no edge-of-empty playing
+    playout.push(packet(6))
+    assert [playout.pop() for _ in range(3)] == [packet(n) for n in (4, 5, 6)]
+    assert (playout.missing, playout.underruns) == (0, 1)
+
+
 def test_a_sender_far_ahead_pushes_the_oldest_out_and_the_buffer_stays_bounded() -> None:
     playout = Playout(depth=1, capacity=4)
     for seq in range(0, 10):

@@ -93,4 +93,5 @@ class AudioLeg:
         self._packets["rtp_late"] += self._playout.late
         self._packets["rtp_missing"] += self._playout.missing
         self._packets["rtp_other_stream"] += self._playout.other_stream
+        self._packets["rtp_underruns"] += self._playout.underruns
         self._playout = Playout()

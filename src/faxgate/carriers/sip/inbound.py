@@ -129,13 +129,18 @@ class InboundCalls:
             fax_heard=facts.pages > 0,
             max_line_secs=self.line.max_line_secs,
         )
+        log.info(
+            "SIP call to an own number ended",
+            number=number,
+            pages=facts.pages,
+            status=outcome.status.value,
+            reason=outcome.reason,
+            media=facts.transport,
+            late_p99_ms=facts.late_p99_ms,
+            late_max_ms=facts.late_max_ms,
+            packets=facts.packets,
+        )
         if facts.pages <= 0:
-            log.info(
-                "SIP call to an own number: no fax received",
-                number=number,
-                status=outcome.status.value,
-                reason=outcome.reason,
-            )
             return
         fax = ReceivedFax(
             called_number=number,

@@ -61,7 +61,9 @@ class Playout:
 
     Playing starts once `depth` packets are held, so arrival jitter up to that many ticks
     costs nothing. When nothing is held the position stays (the stream paused or jitter
-    exceeded the depth); a gap with later packets behind it is played as silence. Either
+    exceeded the depth) and playing waits until `depth` packets are held again, so one late
+    burst does not leave every later tick on the edge; a gap with later packets behind it is
+    played as silence. Either
     puts silence into a modem signal, which breaks training or a frame, so the depth is
     generous: 100 ms, against T.30 response times of seconds (2 ticks failed G.711 calls
     when a loaded machine delayed a process by 50-100 ms). At most
@@ -82,6 +84,7 @@ class Playout:
         self.late = 0  # arrived after its turn, or a duplicate
         self.missing = 0  # played as silence
         self.other_stream = 0  # another SSRC while ours was live
+        self.underruns = 0  # nothing held at a tick while playing: silence, then a refill
 
     def push(self, packet: RtpPacket) -> None:
         if packet.ssrc != self._ssrc:
@@ -103,7 +106,12 @@ class Playout:
     def pop(self) -> RtpPacket | None:
         """The packet for this tick; None means play silence."""
         self._ticks_since_ours += 1
-        if self._next is None or not self._held:
+        if self._next is None:
+            return None
+        if not self._held:
+            if self._playing:  # ran dry: fill up to depth again before playing on
+                self.underruns += 1
+                self._playing = False
             return None
         if not self._playing:
             if len(self._held) < self._depth:
