@@ -14,7 +14,6 @@ failure is dialled once).
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,10 +30,11 @@ from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaFacts
 from faxgate.carriers.sip.ports import PortPool
 from faxgate.carriers.sip.t38_sdp import negotiate
 from faxgate.carriers.sip.useragent import IncomingCall, UserAgent
-from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
+from faxgate.carriers.spandsp._lib import Library
 from tests.documents import job
 from tests.e2e.conftest import FaxgateServer, ServerFactory
 from tests.e2e.final import final_report
+from tests.sipnet.programs import require_spandsp
 from tests.sipnet.sipp import RINGING, Sipp, sipp_uas
 
 pytestmark = pytest.mark.parametrize("db_url", [None])  # the line, not the database, is tested
@@ -195,15 +195,6 @@ AFTER_PAGE_SECS = 1.5  # our MCF for the page gets out before the BYE
 PAGE_WAIT_STEPS = 1500  # x 0.05 s: a page arrives well within 75 s
 
 
-def spandsp() -> Library:
-    try:
-        return load()
-    except SpandspUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"libspandsp is needed: {exc}")
-        pytest.skip(str(exc))
-
-
 class HangingUpReceiver:
     """The far end as a real fax receiver: our own user agent and a spandsp T.38 terminal on
     a loop of their own, answering every call and sending BYE once the first page is in."""
@@ -271,7 +262,7 @@ def test_a_bye_mid_fax_ends_the_fax_with_the_pages_that_got_through_and_redials(
     faxgate_factory: ServerFactory, tmp_path: Path
 ) -> None:
     """A 3-page fax; the far end hangs up after the first page, on each call."""
-    with HangingUpReceiver(spandsp(), tmp_path) as far_end:
+    with HangingUpReceiver(require_spandsp(), tmp_path) as far_end:
         server = sip_server(faxgate_factory, (HOST, far_end.port), FAXGATE_SIP_T38="direct")
         job_id = send(server, pages=3)
         report = final_report(server, job_id, within=150)

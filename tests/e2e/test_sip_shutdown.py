@@ -19,8 +19,8 @@ from faxgate.carriers.sip.ports import PortPool
 from faxgate.carriers.sip.useragent import Dialog, UserAgent
 from tests.carriers.conftest import draw_pages, write_tiff
 from tests.e2e.conftest import FaxgateServer, ServerFactory, run_cli
-from tests.e2e.test_sip_failures import spandsp
 from tests.sipnet.ports import free_port
+from tests.sipnet.programs import require_spandsp
 
 pytestmark = pytest.mark.parametrize("db_url", [None])
 
@@ -50,7 +50,7 @@ def _receiver(factory: ServerFactory, sip_port: int) -> FaxgateServer:
 async def _send_until_stopped(server: FaxgateServer, sip_port: int, document: Path) -> int:
     """Call the receiver with a 3-page fax over T.38 and stop it once the first page is
     confirmed; the pages our terminal saw confirmed."""
-    lib, clock = spandsp(), MediaClock()
+    lib, clock = require_spandsp(), MediaClock()
     endpoint = SipEndpoint(HOST, 0, proxy=(HOST, sip_port), domain="trunk.test")
     agent = UserAgent(endpoint)
     await agent.start()

@@ -1,4 +1,5 @@
-"""The external programs of the network tests: skipped where missing, failed under CI."""
+"""The external programs and libraries of the network tests: skipped where missing, failed
+under CI."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import shutil
 import signal
 
 import pytest
+
+from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
 
 
 def require(program: str, package: str) -> str:
@@ -20,6 +23,16 @@ def require(program: str, package: str) -> str:
             pytest.fail(missing)
         pytest.skip(missing)
     return path
+
+
+def require_spandsp() -> Library:
+    """libspandsp, loaded; missing, it skips the test, or fails it where CI is set."""
+    try:
+        return load()
+    except SpandspUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"libspandsp is needed: {exc}")
+        pytest.skip(str(exc))
 
 
 _PR_SET_PDEATHSIG = 1

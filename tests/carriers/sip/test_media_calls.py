@@ -9,7 +9,6 @@ them, failed under CI).
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import socket
 from collections.abc import Callable
@@ -27,9 +26,10 @@ from faxgate.carriers.sip.rtp import RtpPacket, encode
 from faxgate.carriers.sip.t38_sdp import ErrorCorrection, T38Params
 from faxgate.carriers.sip.udptl import UdptlPacket
 from faxgate.carriers.sip.udptl import encode as encode_udptl
-from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
+from faxgate.carriers.spandsp._lib import Library
 from faxgate.domain.t30 import T30_ERR_CALLDROPPED, T30_ERR_NAMES, T30_ERR_OK
 from tests.sipnet.capture import Capture, decode, require_capture
+from tests.sipnet.programs import require_spandsp
 
 HOST = "127.0.0.1"
 PORTS = "30000-39999"
@@ -38,12 +38,7 @@ T38 = T38Params(max_datagram=400, error_correction=ErrorCorrection.REDUNDANCY)
 
 @pytest.fixture(scope="module")
 def lib() -> Library:
-    try:
-        return load()
-    except SpandspUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"libspandsp is needed: {exc}")
-        pytest.skip(str(exc))
+    return require_spandsp()
 
 
 @dataclass

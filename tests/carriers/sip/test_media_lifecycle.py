@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,8 +12,9 @@ from faxgate.carriers.sip.clock import MediaClock
 from faxgate.carriers.sip.media import FaxMedia, FaxParty, MediaError
 from faxgate.carriers.sip.ports import PortPool
 from faxgate.carriers.sip.rtp import RtpPacket, encode
-from faxgate.carriers.spandsp._lib import Library, SpandspUnavailable, load
+from faxgate.carriers.spandsp._lib import Library
 from faxgate.domain.t30 import T30_ERR_OK
+from tests.sipnet.programs import require_spandsp
 
 HOST = "127.0.0.1"
 PORTS = "30000-39999"
@@ -24,12 +24,7 @@ SILENT_PEER = "v=0\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\
 
 @pytest.fixture(scope="module")
 def lib() -> Library:
-    try:
-        return load()
-    except SpandspUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"libspandsp is needed: {exc}")
-        pytest.skip(str(exc))
+    return require_spandsp()
 
 
 @pytest.fixture

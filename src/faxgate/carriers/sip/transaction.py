@@ -33,7 +33,29 @@ class State(enum.Enum):
     TERMINATED = "terminated"
 
 
-class ClientTransaction:
+class _Timers:
+    """The two timers every transaction runs: retransmission, and its end."""
+
+    _retransmit: asyncio.TimerHandle | None = None
+    _timeout: asyncio.TimerHandle | None = None
+
+    def terminate(self) -> None:
+        raise NotImplementedError
+
+    def _finish_after(self, delay: float) -> None:
+        if delay <= 0:
+            self.terminate()
+        else:
+            self._timeout = asyncio.get_running_loop().call_later(delay, self.terminate)
+
+    def _cancel_timers(self) -> None:
+        for handle in (self._retransmit, self._timeout):
+            if handle is not None:
+                handle.cancel()
+        self._retransmit = self._timeout = None
+
+
+class ClientTransaction(_Timers):
     """One request we sent; its answers come out of `responses` (None: timed out)."""
 
     def __init__(self, layer: TransactionLayer, request: SipRequest, peer: Peer) -> None:
@@ -49,8 +71,6 @@ class ClientTransaction:
         self._wire = bytes(request)
         self._ack: bytes | None = None
         self._interval = T1
-        self._retransmit: asyncio.TimerHandle | None = None
-        self._timeout: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         self._layer.clients[self._key] = self
@@ -125,20 +145,8 @@ class ClientTransaction:
             self.responses.get_nowait()  # a final answer must get through
         self.responses.put_nowait(response)
 
-    def _finish_after(self, delay: float) -> None:
-        if delay <= 0:
-            self.terminate()
-        else:
-            self._timeout = asyncio.get_running_loop().call_later(delay, self.terminate)
 
-    def _cancel_timers(self) -> None:
-        for handle in (self._retransmit, self._timeout):
-            if handle is not None:
-                handle.cancel()
-        self._retransmit = self._timeout = None
-
-
-class ServerTransaction:
+class ServerTransaction(_Timers):
     """One request we received: absorbs its retransmissions, repeats our last answer."""
 
     def __init__(
@@ -152,8 +160,6 @@ class ServerTransaction:
         self._key = key
         self._last: bytes | None = None
         self._interval = T1
-        self._retransmit: asyncio.TimerHandle | None = None
-        self._timeout: asyncio.TimerHandle | None = None
 
     @property
     def final_sent(self) -> bool:
@@ -205,18 +211,6 @@ class ServerTransaction:
         self.state = State.TERMINATED
         if self._layer.servers.get(self._key) is self:
             del self._layer.servers[self._key]
-
-    def _finish_after(self, delay: float) -> None:
-        if delay <= 0:
-            self.terminate()
-        else:
-            self._timeout = asyncio.get_running_loop().call_later(delay, self.terminate)
-
-    def _cancel_timers(self) -> None:
-        for handle in (self._retransmit, self._timeout):
-            if handle is not None:
-                handle.cancel()
-        self._retransmit = self._timeout = None
 
 
 def server_key(request: SipRequest, method: str | None = None) -> tuple[str, str, str]:
