@@ -12,6 +12,7 @@ G.711 because C refuses T.38. All three faxes run at once (each takes its real l
 from __future__ import annotations
 
 import io
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -147,3 +148,5 @@ def test_faxes_cross_the_trunk_in_t38_and_g711(faxgate_factory: ServerFactory) -
         metrics = httpx.get(f"{a.url}/faxgate/v1/metrics", timeout=30).text
         assert 'faxgate_line_channels{state="total"} 32.0' in metrics
         assert 'faxgate_line_channels{state="busy"} 0.0' in metrics
+        for server in servers.values():  # while the trunk still answers their un-REGISTER
+            assert server.stop() != -signal.SIGKILL  # ended on SIGTERM, in time

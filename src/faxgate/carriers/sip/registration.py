@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_SHARE = 0.8
 RETRY_AFTER_FAILURE = 30.0  # seconds before a failed refresh is tried again
+UNREGISTER_SECS = 2.0  # at shutdown: a registrar that does not answer must not hold the stop
 
 
 class Registration:
@@ -44,9 +45,9 @@ class Registration:
         await asyncio.gather(self._refresh, return_exceptions=True)
         self._refresh = None
         try:
-            await self._register(0)
-        except SipError as exc:
-            log.info("sip: unregister failed: %s", exc)
+            await asyncio.wait_for(self._register(0), UNREGISTER_SECS)
+        except (SipError, TimeoutError) as exc:
+            log.info("sip: unregister failed: %s", exc or "no answer")
 
     async def _keep(self, granted: int) -> None:
         delay = max(1.0, REFRESH_SHARE * granted)
