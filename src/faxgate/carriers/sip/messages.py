@@ -93,27 +93,24 @@ def peer_of_uri(uri: str, default_transport: str) -> Peer:
 
 def ack_for_failure(invite: SipRequest, response: SipResponse) -> SipRequest:
     """The ACK of a non-2xx final answer, part of the INVITE transaction (RFC 3261 §17.1.1.3)."""
-    ack = SipRequest(method="ACK", uri=invite.uri)
-    ack.add_header("Via", invite.headers.get("via")[0])
-    for route in invite.headers.get("route"):
-        ack.add_header("Route", route)
-    ack.set_header("Max-Forwards", "70")
-    ack.set_header("From", invite.get_header("from") or "")
-    ack.set_header("To", response.get_header("to") or "")
-    ack.set_header("Call-ID", invite.call_id or "")
-    ack.set_header("CSeq", f"{cseq_of(invite)[0]} ACK")
-    return ack
+    return _within_invite_transaction(invite, "ACK", response.get_header("to") or "")
 
 
 def cancel_for(invite: SipRequest) -> SipRequest:
     """The CANCEL of a pending INVITE: same Via branch, URI, Route, From, To (§9.1)."""
-    cancel = SipRequest(method="CANCEL", uri=invite.uri)
-    cancel.add_header("Via", invite.headers.get("via")[0])
+    return _within_invite_transaction(invite, "CANCEL", invite.get_header("to") or "")
+
+
+def _within_invite_transaction(invite: SipRequest, method: str, to: str) -> SipRequest:
+    """A request that shares the INVITE's Via branch, URI, Route, From, Call-ID and CSeq
+    number, with the To given (the answer's, tagged, for an ACK)."""
+    request = SipRequest(method=method, uri=invite.uri)
+    request.add_header("Via", invite.headers.get("via")[0])
     for route in invite.headers.get("route"):
-        cancel.add_header("Route", route)
-    cancel.set_header("Max-Forwards", "70")
-    cancel.set_header("From", invite.get_header("from") or "")
-    cancel.set_header("To", invite.get_header("to") or "")
-    cancel.set_header("Call-ID", invite.call_id or "")
-    cancel.set_header("CSeq", f"{cseq_of(invite)[0]} CANCEL")
-    return cancel
+        request.add_header("Route", route)
+    request.set_header("Max-Forwards", "70")
+    request.set_header("From", invite.get_header("from") or "")
+    request.set_header("To", to)
+    request.set_header("Call-ID", invite.call_id or "")
+    request.set_header("CSeq", f"{cseq_of(invite)[0]} {method}")
+    return request
