@@ -102,13 +102,9 @@ class LineFigures:
 
 
 @runtime_checkable
-class LineCarrier(Protocol):
-    """A carrier on a real line: started with the workers (it may receive calls from then
-    on) and closed when they stop."""
-
-    name: str
-
-    def transmit(self, call: FaxCall) -> CallOutcome: ...
+class LineCarrier(Carrier, Protocol):
+    """A carrier on a real line: opened before the workers start (it may receive calls from
+    then on) and closed when they stop."""
 
     async def start(self, desk: InboundDesk) -> None: ...
 
