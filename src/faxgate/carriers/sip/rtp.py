@@ -63,16 +63,16 @@ class Playout:
     costs nothing. When nothing is held the position stays (the stream paused or jitter
     exceeded the depth) and playing waits until `depth` packets are held again, so one late
     burst does not leave every later tick on the edge; a gap with later packets behind it is
-    played as silence. Either
-    puts silence into a modem signal, which breaks training or a frame, so the depth is
-    generous: 100 ms, against T.30 response times of seconds (2 ticks failed G.711 calls
-    when a loaded machine delayed a process by 50-100 ms). At most
-    `capacity` packets are held: a sender running ahead loses its oldest ones. The stream
+    played as silence. Either puts silence into a modem signal, which breaks training or a
+    frame, so the depth is generous: 300 ms, against T.30 response times of seconds. At
+    100 ms, 2 of 50 simultaneous G.711 calls failed on an idle machine when the far end's
+    process paused for up to 144 ms; at 300 ms, 100 of 100 passed (docs/performance.md). At
+    most `capacity` packets are held: a sender running ahead loses its oldest ones. The stream
     is the first SSRC heard; another SSRC takes over only when nothing of ours has come for
     `switch_after` ticks (the far end restarted its stream), so strays cannot reset it.
     """
 
-    def __init__(self, *, depth: int = 5, capacity: int = 32, switch_after: int = 10) -> None:
+    def __init__(self, *, depth: int = 15, capacity: int = 64, switch_after: int = 25) -> None:
         self._depth = depth
         self._capacity = capacity
         self._switch_after = switch_after
