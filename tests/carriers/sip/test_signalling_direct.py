@@ -134,6 +134,33 @@ def test_call_reinvite_either_way_and_bye_either_way(transport: Transport) -> No
     asyncio.run(scenario())
 
 
+def test_a_reinvite_answered_481_ends_the_dialog_without_a_bye() -> None:
+    async def scenario() -> None:
+        answered: asyncio.Queue[Dialog] = asyncio.Queue()
+
+        async def answer(call: IncomingCall) -> None:
+            await answered.put(await call.answer(AUDIO_B))
+
+        async with two_agents("udp", Callee(answer)) as (a, _b):
+            caller = await a.invite(
+                to_user="4930123", from_user="4940999", sdp=AUDIO_A, ring_timeout=10
+            )
+            assert isinstance(caller, Dialog)
+            answerer = await answered.get()
+
+            async def no_such_call(offer: str) -> tuple[int, str | None]:
+                return 481, None
+
+            answerer.on_reinvite = no_such_call
+            assert await caller.reinvite(IMAGE_A) == (481, None)
+            assert caller.terminated.is_set() and caller.lost
+            await caller.bye()  # nothing to end: the far end has no such call
+            await asyncio.sleep(0.5)
+            assert not answerer.terminated.is_set()  # so no BYE reached it
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_ring_timeout_cancels_and_the_callee_sees_it(transport: Transport) -> None:
     async def scenario() -> None:

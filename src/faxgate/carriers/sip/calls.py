@@ -45,7 +45,7 @@ class SipLog:
 
     invites: list[dict[str, Any]] = field(default_factory=list)
     reinvites: list[dict[str, Any]] = field(default_factory=list)
-    bye: str | None = None  # "ours" or "theirs"
+    bye: str | None = None  # "ours", "theirs", or "none" (the far end lost the dialog)
 
     def as_stats(self) -> dict[str, Any]:
         return {"invites": self.invites, "reinvites": self.reinvites, "bye": self.bye}

@@ -66,6 +66,7 @@ class Dialog:
         self._their_reinvite_done.set()
         self._acks: dict[int, asyncio.Event] = {}  # CSeq of a 2xx we sent -> its ACK came
         self._bye: asyncio.Task[None] | None = None
+        self.lost = False  # ended without a BYE either way: the far end denied the dialog
         self.key = (
             call_id,
             parse_address(local).tag or "",
@@ -123,13 +124,17 @@ class Dialog:
                 return request
 
             transaction, final = await self._stack.request(build, self._next_hop())
-            if final is None:
-                self._end(by_remote=False)
-                return 408, None
-            code = final.status_code
-            if code in (408, 481):  # the dialog is gone (RFC 3261 §12.2.1.2)
+            code = 408 if final is None else final.status_code
+            if code == 408:  # the dialog ends (RFC 3261 §12.2.1.2), but the far end may
+                # still hold (and bill) the call: a BYE ends it there too
+                if self._bye is None:
+                    self._bye = asyncio.create_task(self._send_bye())
+                return code, None
+            if code == 481:  # the far end has no such call any more: nothing to end there
+                self.lost = True
                 self._end(by_remote=False)
                 return code, None
+            assert final is not None
             if code >= 300:
                 return code, None
             self.ack(transaction, final)

@@ -108,7 +108,9 @@ async def _answered(
     finally:
         for task in helpers:
             task.cancel()
-    if dialog.terminated.is_set():
+    if dialog.lost:
+        sip.bye = "none"
+    elif dialog.terminated.is_set():
         sip.bye = "theirs" if dialog.terminated_by_remote else "ours"
     else:
         sip.bye = "ours"
