@@ -47,8 +47,11 @@ async def test_job_detail_requires_authentication(api: Service) -> None:
         missing = await anonymous.get(f"/faxgate/v1/jobs/{job_id}")
         wrong = await anonymous.get(f"/faxgate/v1/jobs/{job_id}", auth=(LOGIN, "wrong"))
         right = await anonymous.get(f"/faxgate/v1/jobs/{job_id}", auth=(LOGIN, PASSWORD))
-    assert missing.status_code == 400
+    assert missing.status_code == 401  # not the Fax4A 400: a browser then asks for a login
     assert wrong.status_code == 401
+    for refused in (missing, wrong):
+        assert refused.headers["WWW-Authenticate"] == 'Basic realm="faxgate", charset="UTF-8"'
+        assert refused.json()["field"] == "Authorization"
     assert right.status_code == 200
 
 

@@ -45,6 +45,14 @@ def _retry_later(response: JSONResponse, seconds: int) -> JSONResponse:
     return response
 
 
+OWN_ROUTES = "/faxgate/"
+
+
+def _challenge(response: JSONResponse) -> JSONResponse:
+    response.headers["WWW-Authenticate"] = 'Basic realm="faxgate", charset="UTF-8"'
+    return response
+
+
 def _unavailable(error: str) -> JSONResponse:
     return _retry_later(_body(503, None, error), 5)
 
@@ -87,9 +95,13 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, InvalidRequest):
         return _body(400, exc.field or None, exc.fault)
     if isinstance(exc, AuthorizationMissing):
+        # Fax4A documents a 400 here; faxgate's own routes (pages a browser opens among them)
+        # answer 401 with a challenge, so that a browser asks for the login.
+        if request.url.path.startswith(OWN_ROUTES):
+            return _challenge(_body(401, "Authorization", str(exc)))
         return _body(400, "Authorization", str(exc))
     if isinstance(exc, AuthenticationFailed):
-        return _body(401, "Authorization", str(exc))
+        return _challenge(_body(401, "Authorization", str(exc)))
     if isinstance(exc, TooManyFailures):
         return _retry_later(_body(429, "Authorization", str(exc)), exc.retry_after_secs)
     if isinstance(exc, LoginsBusy):

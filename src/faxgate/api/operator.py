@@ -1,5 +1,5 @@
-"""faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, metrics, number plan, job
-detail, and Fax-In hand-in and detail (api/faxin_admin.py)."""
+"""faxgate's own endpoints beyond Fax4A, under /faxgate/v1: health, metrics, number plan, the
+job listing (api/job_listing.py), job detail, and Fax-In hand-in and detail (api/faxin_admin.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from faxgate.api.context import context
 from faxgate.api.deliveries import delivery_json
 from faxgate.api.faxin_admin import faxin_admin_routes
 from faxgate.api.inspect import inspect_routes
+from faxgate.api.job_listing import job_json
+from faxgate.api.job_listing import jobs as list_jobs
 from faxgate.api.metrics import render
 from faxgate.domain.number_plan import PLAN
-from faxgate.domain.report import report_body
 from faxgate.service import jobs, reports
 from faxgate.service.health import check as check_health
 from faxgate.store.attempts import CallRow
@@ -95,9 +96,7 @@ async def job_detail(request: Request) -> JSONResponse:
     report = detail.report
     return JSONResponse(
         {
-            **report_body(report),
-            "createdAt": report.created_at.isoformat(),
-            "completedAt": report.completed_at.isoformat() if report.completed_at else None,
+            **job_json(report),
             "attempts": [_call_json(call) for call in detail.calls],
             "notifications": [delivery_json(d) for d in detail.notifications],
         }
@@ -109,6 +108,7 @@ def operator_routes() -> list[BaseRoute]:
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/number-plan", number_plan, methods=["GET"]),
+        Route("/jobs", list_jobs, methods=["GET"]),
         Route("/jobs/{jobId}", job_detail, methods=["GET"]),
         *inspect_routes(),
         *faxin_admin_routes(),

@@ -86,6 +86,8 @@ Index(
 )
 Index("ix_jobs_duplicate", jobs.c.login, jobs.c.customer_defined_id, jobs.c.created_at)
 Index("ix_jobs_completed_at", jobs.c.completed_at)
+# The job listing (store/job_listing.py): a login's jobs, newest first, pending ones too.
+Index("ix_jobs_login_created", jobs.c.login, jobs.c.created_at, jobs.c.job_id)
 
 documents = Table(
     "documents",
