@@ -23,7 +23,7 @@ from faxgate.cli.admin import (
     templates_group,
     unblock_command,
 )
-from faxgate.cli.client import reports_group, send
+from faxgate.cli.client import jobs, reports_group, send
 from faxgate.cli.common import run_service, settings_from, store_options, with_database
 from faxgate.cli.inbound import inbound_group
 from faxgate.cli.receive import receive_command
@@ -327,6 +327,7 @@ main.add_command(secrets_group)
 main.add_command(templates_group)
 main.add_command(send)
 main.add_command(reports_group)
+main.add_command(jobs)
 main.add_command(
     _ImportedWhenRun(
         "render",
