@@ -37,7 +37,7 @@ class Settings:
     calls_per_destination: int = 1
     lease_secs: float = 300.0
     poll_interval_secs: float = 0.5
-    carrier: str = "auto"  # auto | simulator | spandsp | sip
+    carrier: str = "auto"  # one of CARRIERS
     sim_delay_secs: float = 0.0  # simulator: real seconds a call takes
     default_csid: str = "faxgate"  # TSI when a job names no transportOptions.csid
     blocklist_file: Path | None = None  # do-not-fax list: one number or prefix a line
@@ -177,7 +177,13 @@ class Settings:
             if raw is None:
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
+        carrier = values.get("carrier", "auto")
+        if carrier not in CARRIERS.split("|"):
+            raise ValueError(f"FAXGATE_CARRIER: unknown carrier {carrier!r}; one of {CARRIERS}")
         return cls(**values)
+
+
+CARRIERS = "auto|simulator|spandsp|sip"
 
 
 def _convert(name: str, type_name: str, raw: str) -> Any:
@@ -189,9 +195,14 @@ def _convert(name: str, type_name: str, raw: str) -> Any:
         if type_name == "bool":
             return raw.strip().lower() in {"1", "true", "yes", "on"}
         if type_name == "int":
+            if not raw.strip().lstrip("-").isdigit():
+                raise ValueError(f"must be a whole number, not {raw!r}")
             return int(raw)
         if type_name == "float":
-            return float(raw)
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"must be a number, not {raw!r}") from None
         if type_name == "tuple[float, ...]":
             return _seconds_list(raw)
         if type_name == "tuple[str, ...]":

@@ -35,8 +35,17 @@ def store_options(func: F) -> F:
     return func
 
 
+class SettingError(click.ClickException):
+    """A FAXGATE_* setting that cannot be used: one line naming it, exit code 2."""
+
+    exit_code = 2
+
+
 def settings_from(data_dir: Path | None, db_url: str | None, **more: Any) -> Settings:
-    return Settings.from_env().with_overrides(data_dir=data_dir, db_url=db_url, **more)
+    try:
+        return Settings.from_env().with_overrides(data_dir=data_dir, db_url=db_url, **more)
+    except ValueError as exc:  # the message names the setting (config.py)
+        raise SettingError(str(exc)) from None
 
 
 def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -49,12 +58,29 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
         make_private(settings.data_dir, settings.sqlite_path)
         db = open_database(settings.database_url)
         try:
-            await migrate(db)
+            try:
+                await migrate(db)
+            except (OSError, DBAPIError) as exc:
+                raise DatabaseUnreachable(settings.database_url, exc) from None
             return await work(db)
         finally:
             await db.dispose()
 
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415 - SQLAlchemy, see top
+
     return asyncio.run(run())
+
+
+class DatabaseUnreachable(click.ClickException):
+    """The database cannot be opened: one line with its URL (password hidden) and why."""
+
+    def __init__(self, url: str, exc: BaseException) -> None:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - SQLAlchemy, see top
+
+        shown = make_url(url).render_as_string(hide_password=True)
+        cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(f"cannot use the database {shown}: {reason}")
 
 
 def run_service(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -34,12 +34,31 @@ from faxgate.domain.number_plan import PLAN
 if TYPE_CHECKING:
     from faxgate.config import Settings
     from faxgate.service.accounts import DemoAccount
+    from faxgate.store.db import Database
 
 
 @click.group()
 @click.version_option(package_name="faxgate")
 def main() -> None:
     """faxgate: a self-hostable fax service speaking the Retarus Fax4A REST API v1."""
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port in use is one line, before a worker starts on the database (uvicorn would
+    only find out after start-up)."""
+    import socket  # noqa: PLC0415
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+async def _nothing(db: Database) -> None:
+    return None
 
 
 def _is_loopback(host: str) -> bool:
@@ -158,12 +177,13 @@ def serve(
         data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
     )
     proxy = _proxy_options(settings.trusted_proxies)
+    _check_port(host, port)
     _check_spool(settings)
     if settings.workers_in_serve and not no_workers:
         _check_sandbox(settings)
-    demo = None
-    if _is_loopback(host):
-        demo = with_database(settings, accounts.create_demo_if_empty)
+    demo = with_database(  # also proves the database usable before anything starts
+        settings, accounts.create_demo_if_empty if _is_loopback(host) else _nothing
+    )
 
     async def run() -> None:
         runtime = await open_runtime(settings)
@@ -213,6 +233,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     settings = settings_from(data_dir, db_url)
     _check_spool(settings)
     _check_sandbox(settings)
+    with_database(settings, _nothing)  # a database that cannot be used is one line, here
 
     async def run() -> None:
         runtime = await open_runtime(settings)
