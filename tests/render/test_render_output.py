@@ -48,3 +48,15 @@ def test_a_symlink_output_is_followed_and_stays_a_link(tmp_path: Path) -> None:
 
     assert link.is_symlink(), "the link was replaced by a regular file"
     assert target.read_bytes()[:4] in (b"II*\x00", b"MM\x00*")
+
+
+def test_the_fax4a_default_cover_name_renders_the_default_cover(tmp_path: Path) -> None:
+    """The service accepts `coverpage-default.ftl.html` (Fax4A's name); so does the CLI."""
+    outputs = []
+    for name in ("default", "coverpage-default.ftl.html"):
+        output = tmp_path / f"{name}.tif"
+        result = CliRunner().invoke(render_command, ["--cover", name, "-o", str(output)])
+        assert result.exit_code == 0, result.output
+        outputs.append(output.read_bytes())
+    assert outputs[0][:4] in (b"II*\x00", b"MM\x00*")
+    assert len(outputs[0]) > 1000 and len(outputs[1]) > 1000

@@ -40,7 +40,15 @@ if TYPE_CHECKING:
 @click.group()
 @click.version_option(package_name="faxgate")
 def main() -> None:
-    """faxgate: a self-hostable fax service speaking the Retarus Fax4A REST API v1."""
+    """faxgate: a self-hostable fax service speaking the Retarus Fax4A REST API v1.
+
+    \b
+    The API clients (send, jobs, reports) read FAXGATE_URL (default http://127.0.0.1:8080),
+    FAXGATE_CUST_NR, FAXGATE_LOGIN and FAXGATE_PASSWORD. The service and admin commands
+    read FAXGATE_DATA_DIR (default ./data) and FAXGATE_DB_URL (default SQLite in it), and
+    the other FAXGATE_* settings (README, "Configuration").
+    Shell completion (bash): eval "$(_FAXGATE_COMPLETE=bash_source faxgate)"
+    """
 
 
 def _check_port(host: str, port: int) -> None:

@@ -13,7 +13,7 @@ import click
 from faxgate.config import Settings
 from faxgate.domain.header import validate_header
 from faxgate.render.compose import render_fax
-from faxgate.render.cover import DEFAULT_COVER_HTML
+from faxgate.render.cover import DEFAULT_COVER_HTML, DEFAULT_COVER_NAME
 from faxgate.render.errors import DocumentRejected, RenderFailure
 from faxgate.render.model import RenderJob, RenderRecipient, SourceDocument
 from faxgate.render.precheck import precheck_document
@@ -49,7 +49,11 @@ def _property(
 )
 @click.option("--charset", default=None, help="charset of .txt files (spec §5.1), default UTF-8")
 @click.option("--header", default=None, help="header line with control codes (spec §5.7)")
-@click.option("--cover", default=None, help="cover template: an HTML file, or 'default'")
+@click.option(
+    "--cover",
+    default=None,
+    help=f"cover template: an HTML file, or 'default' (also '{DEFAULT_COVER_NAME}', as in Fax4A)",
+)
 @click.option(
     "--prop",
     "properties",
@@ -125,6 +129,6 @@ def _render_into(output: Path, render: Callable[[Path], int]) -> int:
 def _cover(cover: str | None) -> str | None:
     if cover is None:
         return None
-    if cover == "default":
+    if cover == "default" or (cover == DEFAULT_COVER_NAME and not Path(cover).is_file()):
         return DEFAULT_COVER_HTML
     return Path(cover).read_text("utf-8")
