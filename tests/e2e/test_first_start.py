@@ -65,3 +65,26 @@ def test_first_start_prints_a_working_demo_account_once(
     assert logins.stdout.split() == [server.cust_nr, server.login], logins.stdout
     again = httpx.get(server.fax_url("/reports"), auth=server.auth, timeout=30)
     assert again.status_code == 200, again.text
+
+
+@pytest.mark.parametrize("db_url", [None], ids=["sqlite"])
+def test_with_a_region_the_printed_commands_work_as_printed(
+    faxgate_factory: Callable[..., FaxgateServer],
+) -> None:
+    """Strict regions answer report calls on the HA URL with 421: the banner uses a DC URL."""
+    server = faxgate_factory(add_account=False, FAXGATE_REGION="de")
+    first = banner_of(server, 1)
+    assert "region de" in first, first
+    send = first.split("test number +99900:\n", 1)[1].split("Read the reports:", 1)[0]
+    read = first.split("Read the reports:\n", 1)[1].splitlines()[0]
+    assert "/de1/rest/v1/" in send and "/de1/rest/v1/" in read, first
+    for example in (send, read):
+        done = subprocess.run(
+            ["bash", "-c", f"{example.strip()} -w '\\n%{{http_code}}'"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.rsplit("\n", 1)[1] in ("200", "201"), done.stdout

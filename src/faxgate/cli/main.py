@@ -78,8 +78,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _print_demo(demo: DemoAccount, host: str, port: int) -> None:
-    url = f"http://{host}:{port}"
+def _print_demo(demo: DemoAccount, host: str, port: int, api: str = "/rest/v1") -> None:
+    url = f"http://{host}:{port}{api.removesuffix('/rest/v1')}"
     click.echo(
         f"\nCreated a demo account (first start, empty database):\n"
         f"  custNr {demo.cust_nr}   login {demo.login}   password {demo.password}\n\n"
@@ -195,9 +195,10 @@ def serve(
 
     async def run() -> None:
         runtime = await open_runtime(settings)
+        region, shared = settings.region, settings.shared_reports  # flags or FAXGATE_*
         where = (
             f"region {region}: HA /rest/v1, DCs /{region}1/rest/v1 and /{region}2/rest/v1"
-            f"{' (shared reports)' if shared_reports else ''}"
+            f"{' (shared reports)' if shared else ''}"
             if region
             else f"dc {settings.dc}"
         )
@@ -208,7 +209,9 @@ def serve(
         )
         click.echo("\n".join(routes(runtime.carrier, settings)), err=True)
         if demo:
-            _print_demo(demo, host, port)
+            # With strict regions a DC's reports are read at its own URL, not the HA URL (421)
+            strict = region and not shared
+            _print_demo(demo, host, port, f"/{region}1/rest/v1" if strict else "/rest/v1")
         with_workers = settings.workers_in_serve and not no_workers
         if with_workers:
             try:
