@@ -48,12 +48,12 @@ def test_first_start_prints_a_working_demo_account_once(
     # The printed curl example works as printed.
     example = first.split("test number +99900:\n", 1)[1].split("Read the reports:", 1)[0]
     assert example.strip().startswith("curl "), first
-    if shutil.which("curl"):
-        sent = subprocess.run(
-            ["bash", "-c", example], capture_output=True, text=True, timeout=60, check=False
-        )
-        assert sent.returncode == 0, sent.stderr
-        assert re.fullmatch(r'\{"jobId":\s*"FJ[A-Z0-9]{20}"\}', sent.stdout.strip()), sent.stdout
+    assert shutil.which("curl"), "curl is missing: scripts/setup --dev installs it"
+    sent = subprocess.run(
+        ["bash", "-c", example], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert re.fullmatch(r'\{"jobId":\s*"FJ[A-Z0-9]{20}"\}', sent.stdout.strip()), sent.stdout
 
     # A second start on the same data creates no other account and prints no banner.
     server.stop()
