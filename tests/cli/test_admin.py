@@ -137,3 +137,20 @@ def test_push_replay(tmp_path: Path) -> None:
     replayed, attempts, due = asyncio.run(state())
     assert (replayed, attempts) == ("pending", 0)
     assert due > time.time() - 60
+
+
+def test_an_admin_command_says_which_database_and_warns_when_it_made_a_new_one(
+    tmp_path: Path,
+) -> None:
+    """Run from another directory, an admin command would otherwise quietly fill a new, empty
+    database that the running service never reads."""
+    store = ("--data-dir", str(tmp_path / "elsewhere"))
+    first = CliRunner().invoke(main, ["accounts", "list", *store])
+    assert first.exit_code == 0, first.output
+    database = tmp_path / "elsewhere" / "faxgate.db"
+    assert first.stdout == ""  # what scripts parse stays clean
+    assert f"warning: no database was at SQLite {database}: created a new, empty one" in (
+        first.stderr
+    )
+    again = CliRunner().invoke(main, ["accounts", "list", *store])
+    assert again.stderr.strip() == f"database: SQLite {database}"

@@ -48,7 +48,38 @@ def settings_from(data_dir: Path | None, db_url: str | None, **more: Any) -> Set
         raise SettingError(str(exc)) from None
 
 
-def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def with_database(
+    settings: Settings, work: Callable[[Database], Awaitable[T]], *, tell: bool = True
+) -> T:
+    """Run `work` on the settings' database. With `tell` (the admin commands), say on stderr
+    which database was used, and loudly when an SQLite database was created for the call: an
+    admin command run from another directory would otherwise fill a new, empty database
+    that the running service never reads."""
+    created = settings.sqlite_path is not None and not settings.sqlite_path.exists()
+    result = _run_on_database(settings, work)
+    if tell:
+        path = settings.sqlite_path
+        shown = f"SQLite {path.resolve()}" if path else _shown_url(settings.database_url)
+        if created:
+            click.secho(
+                f"warning: no database was at {shown}: created a new, empty one. "
+                "If a service is running elsewhere, give its data directory with --data-dir "
+                "or FAXGATE_DATA_DIR.",
+                err=True,
+                fg="yellow",
+            )
+        else:
+            click.echo(f"database: {shown}", err=True)
+    return result
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - SQLAlchemy, see top
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
     from faxgate.datadir import make_private  # noqa: PLC0415 - structlog, see top
@@ -75,9 +106,7 @@ class DatabaseUnreachable(click.ClickException):
     """The database cannot be opened: one line with its URL (password hidden) and why."""
 
     def __init__(self, url: str, exc: BaseException) -> None:
-        from sqlalchemy.engine import make_url  # noqa: PLC0415 - SQLAlchemy, see top
-
-        shown = make_url(url).render_as_string(hide_password=True)
+        shown = _shown_url(url)
         cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         super().__init__(f"cannot use the database {shown}: {reason}")

@@ -190,7 +190,7 @@ def serve(
     if settings.workers_in_serve and not no_workers:
         _check_sandbox(settings)
     demo = with_database(  # also proves the database usable before anything starts
-        settings, accounts.create_demo_if_empty if _is_loopback(host) else _nothing
+        settings, accounts.create_demo_if_empty if _is_loopback(host) else _nothing, tell=False
     )
 
     async def run() -> None:
@@ -244,7 +244,7 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     settings = settings_from(data_dir, db_url)
     _check_spool(settings)
     _check_sandbox(settings)
-    with_database(settings, _nothing)  # a database that cannot be used is one line, here
+    with_database(settings, _nothing, tell=False)  # an unusable database is one line, here
 
     async def run() -> None:
         runtime = await open_runtime(settings)
