@@ -164,3 +164,18 @@ async def test_fax4a_routes_keep_their_documented_answers(api: Service) -> None:
     assert "WWW-Authenticate" not in missing.headers
     assert wrong.status_code == 401
     assert wrong.headers["WWW-Authenticate"].startswith('Basic realm="faxgate"')
+
+
+async def test_a_pending_job_shows_the_pages_already_sent(api: Service) -> None:
+    job_id = await send(api.client, job("+4930111", "+4930222", pages=2))
+    async with api.db.writer.begin() as conn:  # the first recipient delivered, as a worker does
+        await conn.execute(
+            recipients.update()
+            .where(recipients.c.job_id == job_id, recipients.c.idx == 0)
+            .values(status="OK", reason="OK", pages=2)
+        )
+    report = (await api.client.get(api.url(f"/reports/{job_id}"))).json()
+    assert [r["status"] for r in report["recipientStatus"]] == ["OK", "PENDING"]
+    assert report["pages"] == 2  # not 0 until the last recipient is final
+    listed = (await listing(api))["jobs"][0]
+    assert listed["jobId"] == job_id and listed["pages"] == 2

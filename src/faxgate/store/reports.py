@@ -62,6 +62,8 @@ async def load_reports(
     if not job_rows:
         return []
     by_job: dict[str, list[RecipientReport]] = {job_id: [] for job_id in job_rows}
+    # The job's pages are stored when it completes; a pending job shows what was sent so far.
+    pages_sent: dict[str, int] = dict.fromkeys(job_rows, 0)
     rows = await conn.execute(
         select(
             recipients.c.job_id,
@@ -74,11 +76,13 @@ async def load_reports(
             recipients.c.duration_secs,
             recipients.c.sent_to_number,
             recipients.c.remote_csid,
+            recipients.c.pages,
         )
         .where(recipients.c.job_id.in_(list(job_rows)))
         .order_by(recipients.c.job_id, recipients.c.idx)
     )
     for r in rows:
+        pages_sent[r.job_id] = max(pages_sent[r.job_id], r.pages)
         by_job[r.job_id].append(
             RecipientReport(
                 number=r.number,
@@ -101,7 +105,7 @@ async def load_reports(
             JobReport(
                 job_id=job_id,
                 recipients=tuple(by_job[job_id]),
-                pages=row.pages,
+                pages=row.pages if row.completed_at is not None else pages_sent[job_id],
                 reference=Reference(row.customer_defined_id, row.billing_code, row.billing_info),
                 created_at=datetime.fromtimestamp(row.created_at, UTC),
                 completed_at=_utc(row.completed_at),
