@@ -4,6 +4,7 @@ queued with the job's completion, retried, recorded per attempt, replayable."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 import xml.etree.ElementTree as ET
 from email import message_from_bytes
@@ -13,11 +14,13 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from sqlalchemy import select
 
 from faxgate.domain.job import AccountChanges, PushFormat, StatusPush
 from faxgate.notify.signing import verify
 from faxgate.sealing.keys import secret_box
 from faxgate.service.account_admin import configure, replay_notifications
+from faxgate.store.tables import deliveries
 from tests.api.helpers import send, wait_final
 from tests.conftest import CUST_NR
 from tests.documents import job
@@ -183,3 +186,42 @@ async def test_report_mail_with_the_fax_attached(
     assert "failed" in str(by_recipient["bad@example.com"]["Subject"])
     (attachment,) = _parts(by_recipient["ok@example.com"]).values()
     assert attachment.startswith(magic)
+
+
+async def test_a_report_mail_is_not_retried_once_its_report_was_deleted(
+    make_service: ServiceFactory,
+) -> None:
+    with socket.socket() as closed:  # a mail server that is down: every try is retryable
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    async with make_service(smtp_port=port, push_backoff_secs=(0.2,)) as service:
+        mail = {"successAddress": "ok@example.com"}
+        job_id = await send(service.client, job("+99900", statusReportOptions={"reportMail": mail}))
+        await wait_final(service.client, job_id)
+        deadline = time.monotonic() + 30
+        while True:  # the mail was tried and is waiting for its next try
+            detail = (await service.client.get(f"/faxgate/v1/jobs/{job_id}")).json()
+            (tried,) = detail["notifications"]
+            if tried["attempts"]:
+                break
+            assert time.monotonic() < deadline, tried
+            await anyio.sleep(0.05)
+        assert tried["channel"] == "mail" and tried["state"] == "pending", tried
+        deleted = await service.client.delete(service.url(f"/reports/{job_id}"))
+        assert deleted.status_code == 200, deleted.text
+        deadline = time.monotonic() + 30
+        while True:
+            async with service.db.reader.begin() as conn:
+                row = (
+                    await conn.execute(
+                        select(deliveries.c.state, deliveries.c.last_error).where(
+                            deliveries.c.job_id == job_id
+                        )
+                    )
+                ).one()
+            if row.state != "pending":
+                break
+            assert time.monotonic() < deadline, row
+            await anyio.sleep(0.05)
+    assert row.state == "failed"
+    assert row.last_error == "the report was deleted before its mail was sent: not sent"
