@@ -38,6 +38,8 @@ class Settings:
     lease_secs: float = 300.0
     poll_interval_secs: float = 0.5
     carrier: str = "auto"  # one of CARRIERS
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR
+    log_format: str = "auto"  # json | console | auto (console when stderr is a terminal)
     sim_delay_secs: float = 0.0  # simulator: real seconds a call takes
     default_csid: str = "faxgate"  # TSI when a job names no transportOptions.csid
     blocklist_file: Path | None = None  # do-not-fax list: one number or prefix a line
@@ -177,6 +179,13 @@ class Settings:
             if raw is None:
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
+        level = values["log_level"] = values.get("log_level", "INFO").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"FAXGATE_LOG_LEVEL: {level!r} is not DEBUG, INFO, WARNING or ERROR")
+        if values.get("log_format", "auto") not in ("auto", "json", "console"):
+            raise ValueError(
+                f"FAXGATE_LOG_FORMAT: {values['log_format']!r} is not auto, json or console"
+            )
         carrier = values.get("carrier", "auto")
         if carrier not in CARRIERS.split("|"):
             raise ValueError(f"FAXGATE_CARRIER: unknown carrier {carrier!r}; one of {CARRIERS}")

@@ -179,11 +179,11 @@ def serve(
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
     from faxgate.service import accounts  # noqa: PLC0415 - heavy, see top
 
-    logs.configure()
     _check_topology(dc, region, shared_reports)
     settings = settings_from(
         data_dir, db_url, dc=dc, region=region, shared_reports=shared_reports or None
     )
+    logs.configure(settings.log_level, settings.log_format)
     proxy = _proxy_options(settings.trusted_proxies)
     _check_port(host, port)
     _check_spool(settings)
@@ -240,8 +240,8 @@ def worker(data_dir: Path | None, db_url: str | None) -> None:
     from faxgate.runtime import open_runtime  # noqa: PLC0415 - heavy, see top
     from faxgate.sealing.box import SecretKeyError  # noqa: PLC0415 - heavy, see top
 
-    logs.configure()
     settings = settings_from(data_dir, db_url)
+    logs.configure(settings.log_level, settings.log_format)
     _check_spool(settings)
     _check_sandbox(settings)
     with_database(settings, _nothing, tell=False)  # an unusable database is one line, here

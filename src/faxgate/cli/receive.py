@@ -40,8 +40,8 @@ def receive_command(
     from faxgate.service.errors import InvalidRequest, NotFound  # noqa: PLC0415
     from faxgate.store.spools import open_spool  # noqa: PLC0415 - heavy, see top
 
-    logs.configure()  # on stderr: stdout has the fax ID alone, for scripts
     settings = settings_from(data_dir, db_url)
+    logs.configure(settings.log_level, settings.log_format)  # stderr: stdout has the fax ID
     limit = settings.max_document_bytes
     if file.stat().st_size > limit:
         raise click.ClickException(f"{file}: larger than the limit of {limit} bytes")
