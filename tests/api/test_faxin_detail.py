@@ -173,7 +173,7 @@ async def test_only_logins_of_the_faxs_account_see_it(api: Service) -> None:
             answer = await other.get(f"/faxgate/v1/faxin/{fax_id}{path}")
             assert (answer.status_code, answer.content) == (404, b"")
     async with api.anonymous() as anonymous:
-        assert (await anonymous.get(f"/faxgate/v1/faxin/{fax_id}")).status_code == 400
+        assert (await anonymous.get(f"/faxgate/v1/faxin/{fax_id}")).status_code == 401
     for path in paths:  # an ID nobody has: the same 404
         answer = await api.client.get(f"/faxgate/v1/faxin/FI0000000000DC10000000{path}")
         assert (answer.status_code, answer.content) == (404, b"")

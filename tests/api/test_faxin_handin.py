@@ -232,7 +232,7 @@ async def test_a_hand_in_needs_a_login(api: Service) -> None:
         missing = await hand_in(anonymous, fax_tiff(1))
         anonymous.auth = ("alice", "wrong")
         wrong = await hand_in(anonymous, fax_tiff(1))
-    assert (missing.status_code, wrong.status_code) == (400, 401)
+    assert (missing.status_code, wrong.status_code) == (401, 401)
     await nothing_stored(api)
 
 

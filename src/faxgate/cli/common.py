@@ -74,16 +74,20 @@ def with_database(
 
 
 def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url  # noqa: PLC0415 - SQLAlchemy, see top
+    from faxgate.store.db import shown_url  # noqa: PLC0415 - SQLAlchemy, see top
 
-    return make_url(url).render_as_string(hide_password=True)
+    return shown_url(url)
 
 
 def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     import asyncio  # noqa: PLC0415 - a tenth of a second, see top
 
     from faxgate.datadir import make_private  # noqa: PLC0415 - structlog, see top
-    from faxgate.store.db import migrate, open_database  # noqa: PLC0415 - SQLAlchemy, see top
+    from faxgate.store.db import (  # noqa: PLC0415 - SQLAlchemy, see top
+        OPEN_FAULTS,
+        migrate,
+        open_database,
+    )
 
     async def run() -> T:
         make_private(settings.data_dir, settings.sqlite_path)
@@ -91,13 +95,11 @@ def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]
         try:
             try:
                 await migrate(db)
-            except (OSError, DBAPIError) as exc:
+            except OPEN_FAULTS as exc:
                 raise DatabaseUnreachable(settings.database_url, exc) from None
             return await work(db)
         finally:
             await db.dispose()
-
-    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415 - SQLAlchemy, see top
 
     return asyncio.run(run())
 

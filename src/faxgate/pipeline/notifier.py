@@ -43,7 +43,6 @@ from faxgate.sealing.keys import secret_box
 from faxgate.store import outbox
 from faxgate.store.db import Database
 from faxgate.store.outbox import Delivery, FaxInDelivery, UnreadableDelivery
-from faxgate.store.queue import job_exists
 from faxgate.store.spool import ImageKey, ImageKind, Spool
 from faxgate.store.spools import open_spool
 
@@ -158,13 +157,6 @@ class OutboxDrainer:
         return await self.faxin.deliver(notice)
 
     async def _mail(self, delivery: Delivery, target: MailTarget) -> DeliveryResult:
-        # A report mail is a copy of the report: once its owner deleted the report (and its
-        # fax image), it is not sent, nor retried. A push outlives the report (Fax4A's
-        # contract: it carries its own snapshot).
-        async with self.db.reader.begin() as conn:
-            if not await job_exists(conn, delivery.job_id):
-                error = "the report was deleted before its mail was sent: not sent"
-                return DeliveryResult(False, False, None, error)
         image = await fax_image(self.spool, delivery.job_id)
         message = build_report_mail(
             delivery.snapshot.report,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -27,6 +27,15 @@ UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)  #
 SyncConnection: TypeAlias = Connection  # what a batch runs on in the blocking writer
 # what the pipeline hands from one store call to the next inside one transaction
 Transaction: TypeAlias = AsyncConnection
+
+# What opening a database raises when it cannot be used (refused, unknown host, bad login)
+OPEN_FAULTS: tuple[type[Exception], ...] = (OSError, DBAPIError)
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WAL_SWITCH_TRIES = 200  # 10 s

@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faxgate.domain.ids import recipient_id
 from faxgate.domain.report import JobReport, RecipientReport, Reference
 from faxgate.domain.statuses import FaxStatus
-from faxgate.store.tables import jobs, recipients
+from faxgate.store.tables import deliveries, jobs, recipients
 
 REPORT_LIMIT = 1000
+MAIL_OF_DELETED_REPORT = "the report was deleted before its mail was sent: not sent"
 
 
 def _utc(ts: float | None) -> datetime | None:
@@ -140,7 +141,21 @@ async def delete_jobs(
     if not owned:
         return set()
     rows = await conn.execute(delete(jobs).where(jobs.c.job_id.in_(owned)).returning(jobs.c.job_id))
-    return {row.job_id for row in rows}
+    deleted = {row.job_id for row in rows}
+    if deleted:
+        # A report mail is a copy of the report: once its owner deleted the report (and its
+        # fax image), it is not sent, nor retried. A push outlives the report (Fax4A's
+        # contract: it carries its own snapshot).
+        await conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.job_id.in_(deleted),
+                deliveries.c.channel == "mail",
+                deliveries.c.state == "pending",
+            )
+            .values(state="failed", last_error=MAIL_OF_DELETED_REPORT)
+        )
+    return deleted
 
 
 async def purge_completed_before(
