@@ -180,12 +180,11 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
         level = values["log_level"] = values.get("log_level", "INFO").upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise ValueError(f"FAXGATE_LOG_LEVEL: {level!r} is not DEBUG, INFO, WARNING or ERROR")
-        if values.get("log_format", "auto") not in ("auto", "json", "console"):
-            raise ValueError(
-                f"FAXGATE_LOG_FORMAT: {values['log_format']!r} is not auto, json or console"
-            )
+        if level not in LOG_LEVELS:
+            raise ValueError(f"FAXGATE_LOG_LEVEL: {level!r} is not {', '.join(LOG_LEVELS)}")
+        if values.get("log_format", "auto") not in LOG_FORMATS:
+            fault = f"{values['log_format']!r} is not {', '.join(LOG_FORMATS)}"
+            raise ValueError(f"FAXGATE_LOG_FORMAT: {fault}")
         carrier = values.get("carrier", "auto")
         if carrier not in CARRIERS.split("|"):
             raise ValueError(f"FAXGATE_CARRIER: unknown carrier {carrier!r}; one of {CARRIERS}")
@@ -193,6 +192,8 @@ class Settings:
 
 
 CARRIERS = "auto|simulator|spandsp|sip"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("auto", "json", "console")
 
 
 def _convert(name: str, type_name: str, raw: str) -> Any:

@@ -12,8 +12,6 @@ from typing import Any
 import orjson
 import structlog
 
-FORMATS = ("auto", "json", "console")
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Their INFO lines repeat what our own request and notification lines say better ("HTTP
 # Request: POST …" per push), or are noise (one line per migration step).
 QUIET = ("httpx", "httpcore", "alembic")

@@ -62,4 +62,4 @@ def test_console_format_and_level_are_settings(faxgate_factory: ServerFactory) -
     bad = faxgate_factory(start=False, add_account=False, FAXGATE_LOG_FORMAT="xml")
     done = run_cli("serve", *bad.store_args(), env=bad.env, timeout=30)
     assert done.returncode == 2
-    assert "FAXGATE_LOG_FORMAT: 'xml' is not auto, json or console" in done.stderr
+    assert "FAXGATE_LOG_FORMAT: 'xml' is not auto, json, console" in done.stderr
